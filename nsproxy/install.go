@@ -1,0 +1,124 @@
+package nsproxy
+
+import (
+	"github.com/kernsim/kernsim/nsproxy/initns"
+	"github.com/kernsim/kernsim/nsproxy/ns"
+	"github.com/kernsim/kernsim/nsproxy/userns"
+	"github.com/kernsim/kernsim/nsproxy/utsns"
+	"github.com/kernsim/kernsim/uapi"
+)
+
+// Installer is what the 4.19 install operations read of current besides the
+// nsproxy being built: its cred, whether other threads share its thread group,
+// and how many tasks share its fs_struct.
+type Installer struct {
+	Cred    *userns.Cred // current_cred()
+	Threads int          // threads in current's thread group (1 = single-threaded)
+	FSUsers int          // current->fs->users
+	// NewCred is set by userns_install: the credentials the caller must commit.
+	NewCred *userns.Cred
+}
+
+// Install mirrors ns->ops->install(nsproxy, ns) for the namespace's type:
+// utsns_install, userns_install, and the install operations of the initial-only
+// types (ipcns_install, mntns_install, pidns_install, netns_install,
+// cgroupns_install). On success p holds a reference on target in place of the
+// one it held on the namespace it replaced. On failure p is unchanged.
+func Install(ctx *ns.Ctx, p *NSProxy, in *Installer, target ns.Namespace) error {
+	switch n := target.(type) {
+	case *utsns.Namespace:
+		return utsnsInstall(ctx, p, in, n)
+	case *userns.Namespace:
+		return usernsInstall(ctx, in, n)
+	case *initns.Namespace:
+		return initnsInstall(ctx, p, in, n)
+	}
+	return uapi.Err("setns", uapi.EINVAL, "not a namespace the simulator can install", "proc_ns_fget")
+}
+
+// utsnsInstall mirrors utsns_install (kernel/utsname.c): CAP_SYS_ADMIN in the
+// target's owner and in the caller's user namespace, else EPERM; then swap the
+// uts reference.
+func utsnsInstall(ctx *ns.Ctx, p *NSProxy, in *Installer, n *utsns.Namespace) error {
+	ctx.Enter("utsns_install")
+	defer ctx.Exit("utsns_install")
+	if !userns.NSCapable(in.Cred, n.UserNS(), uapi.CAP_SYS_ADMIN) ||
+		!userns.NSCapable(in.Cred, in.Cred.UserNS(), uapi.CAP_SYS_ADMIN) {
+		return uapi.Err("setns", uapi.EPERM, "no CAP_SYS_ADMIN in the target's owner and the caller's user namespace", "utsns_install")
+	}
+	n.Get()
+	p.uts.Put(ctx)
+	p.uts = n
+	return nil
+}
+
+// usernsInstall mirrors userns_install (kernel/user_namespace.c): the caller's
+// own user namespace (EINVAL), a multi-threaded caller (EINVAL), a shared
+// fs_struct (EINVAL), no CAP_SYS_ADMIN in the target (EPERM); then new
+// credentials with full capabilities in the target, which the caller commits.
+func usernsInstall(ctx *ns.Ctx, in *Installer, n *userns.Namespace) error {
+	ctx.Enter("userns_install")
+	defer ctx.Exit("userns_install")
+	switch {
+	case n == in.Cred.UserNS():
+		return uapi.Err("setns", uapi.EINVAL, "target is the caller's own user namespace", "userns_install")
+	case in.Threads > 1:
+		return uapi.Err("setns", uapi.EINVAL, "caller shares its thread group", "userns_install")
+	case in.FSUsers > 1:
+		return uapi.Err("setns", uapi.EINVAL, "caller shares its fs_struct (CLONE_FS)", "userns_install")
+	case !userns.NSCapable(in.Cred, n, uapi.CAP_SYS_ADMIN):
+		return uapi.Err("setns", uapi.EPERM, "no CAP_SYS_ADMIN in the target user namespace", "userns_install")
+	}
+	c := userns.PrepareCreds(ctx, in.Cred, nil)
+	userns.SetCredUserNS(ctx, c, n)
+	in.NewCred = c
+	return nil
+}
+
+// initnsInstall mirrors the install operation of a type modelled by its initial
+// namespace only. All need CAP_SYS_ADMIN in the target's owner and in the
+// caller's user namespace (EPERM); mntns_install also needs CAP_SYS_CHROOT in
+// the caller's namespace (EPERM) and an fs_struct the caller does not share
+// (EINVAL); cgroupns_install returns at once when the target is current.
+func initnsInstall(ctx *ns.Ctx, p *NSProxy, in *Installer, n *initns.Namespace) error {
+	name := n.Type().Name() + "ns_install"
+	if n.Type() == ns.IPC {
+		name = "ipcns_install"
+	}
+	ctx.Enter(name)
+	defer ctx.Exit(name)
+	owner := n.Owner().(*userns.Namespace)
+	caller := in.Cred.UserNS()
+	ok := userns.NSCapable(in.Cred, owner, uapi.CAP_SYS_ADMIN) && userns.NSCapable(in.Cred, caller, uapi.CAP_SYS_ADMIN)
+	if n.Type() == ns.MNT {
+		ok = ok && userns.NSCapable(in.Cred, caller, uapi.CAP_SYS_CHROOT)
+	}
+	if !ok {
+		return uapi.Err("setns", uapi.EPERM, "no CAP_SYS_ADMIN in the target's owner and the caller's user namespace", name)
+	}
+	if n.Type() == ns.MNT && in.FSUsers != 1 {
+		return uapi.Err("setns", uapi.EINVAL, "caller shares its fs_struct (CLONE_FS)", name)
+	}
+	slot := p.slot(n.Type())
+	if *slot == n {
+		return nil
+	}
+	n.Get()
+	(*slot).Put(ctx)
+	*slot = n
+	return nil
+}
+
+func (p *NSProxy) slot(t ns.Type) **initns.Namespace {
+	switch t {
+	case ns.IPC:
+		return &p.ipc
+	case ns.MNT:
+		return &p.mnt
+	case ns.PID:
+		return &p.pidForChildren
+	case ns.NET:
+		return &p.net
+	}
+	return &p.cgroup
+}

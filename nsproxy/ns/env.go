@@ -1,0 +1,37 @@
+package ns
+
+import (
+	"github.com/kernsim/kernsim/refcount"
+	"github.com/kernsim/kernsim/trace"
+)
+
+// Env is one Kernel's shared machinery, the part of the kernel's globals that
+// every namespace type uses. A Kernel owns exactly one Env; nothing here is a
+// package-level variable, so Kernels are independent.
+type Env struct {
+	Refs    *refcount.Domain // counters' flavour, warning log, leak registry
+	Trace   *trace.Tracer    // function_graph tracer
+	Inums   InumAlloc        // proc_inum_ida
+	Flavour refcount.Flavour // Linux 4.19.13 or mainline behaviour
+}
+
+// Mainline reports whether the Kernel follows mainline rather than 4.19.13.
+func (e *Env) Mainline() bool { return e.Flavour == refcount.Mainline }
+
+// Ctx is "current" as the namespace code sees it: the Kernel's Env and the
+// calling task's trace cursor. Each task embeds one Ctx; only that task's
+// own syscalls use it, so it needs no lock.
+type Ctx struct {
+	Env  *Env
+	Cur  trace.Cursor
+	EUID uint32 // current_euid(): kept equal to the task's cred euid by commit_creds
+}
+
+// Enter records entry to kernel function fn in the tracer (free when tracing is off).
+func (c *Ctx) Enter(fn string) { c.Env.Trace.Enter(&c.Cur, fn) }
+
+// Exit records the return from fn.
+func (c *Ctx) Exit(fn string) { c.Env.Trace.Exit(&c.Cur, fn) }
+
+// Mark records a call to fn that has no traced body.
+func (c *Ctx) Mark(fn string) { c.Env.Trace.Mark(&c.Cur, fn) }

@@ -1,0 +1,241 @@
+package nsproxy
+
+import (
+	"strconv"
+
+	"github.com/kernsim/kernsim/nsproxy/initns"
+	"github.com/kernsim/kernsim/nsproxy/ns"
+	"github.com/kernsim/kernsim/nsproxy/userns"
+	"github.com/kernsim/kernsim/nsproxy/utsns"
+	"github.com/kernsim/kernsim/refcount"
+	"github.com/kernsim/kernsim/uapi"
+)
+
+// NSProxy mirrors struct nsproxy (include/linux/nsproxy.h, 4.19).
+type NSProxy struct {
+	count          refcount.Atomic
+	uts            *utsns.Namespace
+	ipc            *initns.Namespace
+	mnt            *initns.Namespace
+	pidForChildren *initns.Namespace
+	net            *initns.Namespace
+	cgroup         *initns.Namespace
+	id             uint64 // creation sequence, for listings
+	static         bool   // init_nsproxy
+	node           refcount.Node
+}
+
+// NewInit builds init_nsproxy (kernel/nsproxy.c): count 1, pointing at the
+// initial namespaces. It takes no references: the initial namespaces' boot
+// counts already include init_nsproxy's.
+func NewInit(uts *utsns.Globals, other *initns.Globals) *NSProxy {
+	p := &NSProxy{uts: uts.Init, ipc: other.IPC, mnt: other.MNT, pidForChildren: other.PID,
+		net: other.NET, cgroup: other.CGROUP, static: true}
+	p.count.Set(1)
+	return p
+}
+
+// UTS returns the uts namespace without taking a reference.
+func (p *NSProxy) UTS() *utsns.Namespace { return p.uts }
+
+// IPC returns the ipc namespace without taking a reference.
+func (p *NSProxy) IPC() *initns.Namespace { return p.ipc }
+
+// MNT returns the mount namespace without taking a reference.
+func (p *NSProxy) MNT() *initns.Namespace { return p.mnt }
+
+// PIDForChildren returns pid_ns_for_children without taking a reference.
+func (p *NSProxy) PIDForChildren() *initns.Namespace { return p.pidForChildren }
+
+// NET returns the network namespace without taking a reference.
+func (p *NSProxy) NET() *initns.Namespace { return p.net }
+
+// CGROUP returns the cgroup namespace without taking a reference.
+func (p *NSProxy) CGROUP() *initns.Namespace { return p.cgroup }
+
+// Namespace returns the member of type t (PID means pid_ns_for_children), or
+// nil for USER and TIME, which an nsproxy does not hold in 4.19.
+func (p *NSProxy) Namespace(t ns.Type) ns.Namespace {
+	switch t {
+	case ns.UTS:
+		return p.uts
+	case ns.IPC:
+		return p.ipc
+	case ns.MNT:
+		return p.mnt
+	case ns.PID:
+		return p.pidForChildren
+	case ns.NET:
+		return p.net
+	case ns.CGROUP:
+		return p.cgroup
+	}
+	return nil
+}
+
+// Count reads the number of tasks using the nsproxy.
+func (p *NSProxy) Count() int64 { return int64(p.count.Read()) }
+
+// IsInit reports whether p is init_nsproxy.
+func (p *NSProxy) IsInit() bool { return p.static }
+
+// Get mirrors get_nsproxy (include/linux/nsproxy.h).
+func (p *NSProxy) Get() { p.count.Inc() }
+
+// Put mirrors put_nsproxy: free_nsproxy when the count reaches zero.
+func (p *NSProxy) Put(ctx *ns.Ctx) {
+	if p.count.DecAndTest() {
+		if p.static {
+			ctx.Env.Refs.Warn("init_nsproxy", "put_nsproxy: init_nsproxy count hit 0")
+			return
+		}
+		FreeNSProxy(ctx, p)
+	}
+}
+
+// FreeNSProxy mirrors free_nsproxy (kernel/nsproxy.c): put each member in the
+// kernel's order (mnt, uts, ipc, pid_for_children, cgroup, net), then free.
+func FreeNSProxy(ctx *ns.Ctx, p *NSProxy) {
+	ctx.Enter("free_nsproxy")
+	if p.mnt != nil {
+		p.mnt.Put(ctx)
+	}
+	if p.uts != nil {
+		p.uts.Put(ctx)
+	}
+	if p.ipc != nil {
+		p.ipc.Put(ctx)
+	}
+	if p.pidForChildren != nil {
+		p.pidForChildren.Put(ctx)
+	}
+	if p.cgroup != nil {
+		p.cgroup.Put(ctx)
+	}
+	if p.net != nil {
+		p.net.Put(ctx)
+	}
+	ctx.Env.Refs.Untrack(&p.node)
+	ctx.Exit("free_nsproxy")
+}
+
+// RefKind, RefID and RefCount let the leak registry list the nsproxy.
+func (p *NSProxy) RefKind() string { return "nsproxy" }
+func (p *NSProxy) RefID() string   { return "#" + strconv.FormatUint(p.id, 10) }
+func (p *NSProxy) RefCount() int64 { return p.Count() }
+
+// ID returns the nsproxy's creation number (0 for init_nsproxy), a stable
+// identity for listings and tests.
+func (p *NSProxy) ID() uint64 { return p.id }
+
+// CreateNewNamespaces mirrors create_new_namespaces (kernel/nsproxy.c): a new
+// nsproxy with count 1 whose members are copied from old (a new namespace for
+// each CLONE_NEW* flag, a new reference on the old one otherwise), in the
+// kernel's order: mnt, uts, ipc, pid_for_children, cgroup, net. The first
+// failure unwinds the references taken so far, in reverse, and is returned.
+func CreateNewNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, userNS *userns.Namespace, seq uint64) (*NSProxy, error) {
+	ctx.Enter("create_new_namespaces")
+	defer ctx.Exit("create_new_namespaces")
+	p := &NSProxy{id: seq}
+	p.count.Set(1)
+	var err error
+	if p.mnt, err = old.mnt.Copy(ctx, flags); err != nil {
+		return nil, err
+	}
+	if p.uts, err = utsns.CopyUTSName(ctx, flags, userNS, old.uts); err != nil {
+		return nil, p.unwind(ctx, err)
+	}
+	if p.ipc, err = old.ipc.Copy(ctx, flags); err != nil {
+		return nil, p.unwind(ctx, err)
+	}
+	if p.pidForChildren, err = old.pidForChildren.Copy(ctx, flags); err != nil {
+		return nil, p.unwind(ctx, err)
+	}
+	if p.cgroup, err = old.cgroup.Copy(ctx, flags); err != nil {
+		return nil, p.unwind(ctx, err)
+	}
+	if p.net, err = old.net.Copy(ctx, flags); err != nil {
+		return nil, p.unwind(ctx, err)
+	}
+	ctx.Env.Refs.Track(&p.node, p)
+	return p, nil
+}
+
+// unwind mirrors create_new_namespaces' error labels: put the members taken
+// so far in reverse order (net, cgroup, pid, ipc, uts, mnt), then free the
+// nsproxy (never published, so nothing else refers to it). It returns err.
+func (p *NSProxy) unwind(ctx *ns.Ctx, err error) error {
+	if p.net != nil {
+		p.net.Put(ctx)
+	}
+	if p.cgroup != nil {
+		p.cgroup.Put(ctx)
+	}
+	if p.pidForChildren != nil {
+		p.pidForChildren.Put(ctx)
+	}
+	if p.ipc != nil {
+		p.ipc.Put(ctx)
+	}
+	if p.uts != nil {
+		p.uts.Put(ctx)
+	}
+	if p.mnt != nil {
+		p.mnt.Put(ctx)
+	}
+	return err
+}
+
+// nsproxyFlags returns the CLONE_NEW* set that makes copy_namespaces and
+// unshare_nsproxy_namespaces build a new nsproxy.
+func nsproxyFlags(ctx *ns.Ctx) uapi.CloneFlags {
+	if ctx.Env.Mainline() {
+		return uapi.NSProxyFlagsMainline
+	}
+	return uapi.NSProxyFlags419
+}
+
+// CopyNamespaces mirrors copy_namespaces (kernel/nsproxy.c) for a child whose
+// cred is cred (already carrying a new user namespace if CLONE_NEWUSER was
+// given): without a CLONE_NEW* flag the child shares old (get_nsproxy);
+// otherwise it needs CAP_SYS_ADMIN in cred's user namespace (EPERM), CLONE_NEWIPC
+// may not come with CLONE_SYSVSEM (EINVAL), and create_new_namespaces builds the
+// child's own nsproxy. It returns the nsproxy the child must point at, with the
+// child's reference taken.
+func CopyNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, cred *userns.Cred, seq uint64) (*NSProxy, error) {
+	ctx.Enter("copy_namespaces")
+	defer ctx.Exit("copy_namespaces")
+	if flags&nsproxyFlags(ctx) == 0 {
+		ctx.Mark("get_nsproxy")
+		old.Get()
+		return old, nil
+	}
+	userNS := cred.UserNS()
+	if !userns.NSCapable(cred, userNS, uapi.CAP_SYS_ADMIN) {
+		return nil, uapi.Err("copy_namespaces", uapi.EPERM, "no CAP_SYS_ADMIN in the child's user namespace", "ns_capable")
+	}
+	if flags&(uapi.CLONE_NEWIPC|uapi.CLONE_SYSVSEM) == uapi.CLONE_NEWIPC|uapi.CLONE_SYSVSEM {
+		return nil, uapi.Err("copy_namespaces", uapi.EINVAL, "CLONE_NEWIPC with CLONE_SYSVSEM", "copy_namespaces")
+	}
+	return CreateNewNamespaces(ctx, flags, old, userNS, seq)
+}
+
+// UnshareNSProxyNamespaces mirrors unshare_nsproxy_namespaces (kernel/nsproxy.c):
+// nil, nil when no CLONE_NEW* flag asks for a new nsproxy; otherwise
+// CAP_SYS_ADMIN in the user namespace of newCred (if unshare made one) or of the
+// caller's cred, then create_new_namespaces from cur.
+func UnshareNSProxyNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, cur *NSProxy, cred, newCred *userns.Cred, seq uint64) (*NSProxy, error) {
+	ctx.Enter("unshare_nsproxy_namespaces")
+	defer ctx.Exit("unshare_nsproxy_namespaces")
+	if flags&nsproxyFlags(ctx) == 0 {
+		return nil, nil
+	}
+	c := cred
+	if newCred != nil {
+		c = newCred
+	}
+	if !userns.NSCapable(c, c.UserNS(), uapi.CAP_SYS_ADMIN) {
+		return nil, uapi.Err("unshare_nsproxy_namespaces", uapi.EPERM, "no CAP_SYS_ADMIN in the user namespace", "ns_capable")
+	}
+	return CreateNewNamespaces(ctx, flags, cur, c.UserNS(), seq)
+}

@@ -1,0 +1,16 @@
+// Package utsns models UTS namespaces (kernel/utsname.c, include/linux/utsname.h,
+// the UTS syscalls of kernel/sys.c).
+//
+// A Namespace holds one new_utsname: sysname, nodename, release, version, machine
+// and domainname, each a char[65] (64 bytes and the NUL), kept here as fixed byte
+// arrays exactly as the kernel keeps them, embedded NULs included. It is counted
+// with a kref: every nsproxy that points at it holds one reference, and so does
+// every open nsfs file on it. The last put frees it (free_uts_ns): its ucount
+// charge is given back, its owner user namespace is put and its inode number is
+// freed. init_uts_ns is static: kref 2 at boot, never freed, not in the leak registry.
+//
+// Lock order: task_lock (nsproxy pointer) before Globals.Sem (uts_sem). Readers
+// of a name take uts_sem shared; sethostname and setdomainname take it exclusive.
+//
+// Invariants: Count() >= 1 while reachable; Owner() is never nil.
+package utsns

@@ -125,7 +125,9 @@ func (g *Globals) UcountEntries() int {
 
 // Inc charges one namespace of type t created by uid in ns, the way each
 // namespace type's inc_<type>_namespaces does. It returns nil at the limit.
-func (g *Globals) Inc(ns *Namespace, uid uint32, t UcountType) *Ucounts { return g.incUcount(ns, uid, t) }
+func (g *Globals) Inc(ns *Namespace, uid uint32, t UcountType) *Ucounts {
+	return g.incUcount(ns, uid, t)
+}
 
 // Dec gives back a charge taken by Inc.
 func (g *Globals) Dec(uc *Ucounts, t UcountType) { g.decUcount(uc, t) }

@@ -158,10 +158,10 @@ func (n *Namespace) GIDMap() []IDMapExtent { return append([]IDMapExtent(nil), n
 func (n *Namespace) SetgroupsAllowed() bool { return n.flags&USERNS_SETGROUPS_ALLOWED != 0 }
 
 // RefKind, RefID and RefCount let the leak registry list the namespace.
-func (n *Namespace) RefKind() string  { return "user_namespace" }
-func (n *Namespace) RefID() string    { return strconv.FormatUint(uint64(n.Inum()), 10) }
-func (n *Namespace) RefCount() int64  { return n.Count() }
-func (n *Namespace) IsInit() bool     { return n.parent == nil }
+func (n *Namespace) RefKind() string   { return "user_namespace" }
+func (n *Namespace) RefID() string     { return strconv.FormatUint(uint64(n.Inum()), 10) }
+func (n *Namespace) RefCount() int64   { return n.Count() }
+func (n *Namespace) IsInit() bool      { return n.parent == nil }
 func (n *Namespace) Globals() *Globals { return n.g }
 
 // InUserNS mirrors in_userns (kernel/user_namespace.c): whether child is

@@ -24,8 +24,8 @@
 //
 // Every failure unwinds exactly what it took, in reverse order.
 //
-// init_nsproxy is static: its count starts at 1 (init_task) and it is never freed
-// or tracked by the leak registry.
+// init_nsproxy is static: its count starts at 2 (the idle task, pid 0, and init,
+// pid 1) and it is never freed or tracked by the leak registry.
 //
 // Lock order: callers hold the task's task_lock only to swap the pointer; nothing
 // here takes locks beyond those of the namespaces (uts_sem, ucounts).

@@ -25,13 +25,15 @@ type NSProxy struct {
 	node           refcount.Node
 }
 
-// NewInit builds init_nsproxy (kernel/nsproxy.c): count 1, pointing at the
-// initial namespaces. It takes no references: the initial namespaces' boot
-// counts already include init_nsproxy's.
+// NewInit builds init_nsproxy (kernel/nsproxy.c), pointing at the initial
+// namespaces. Its count starts at 2: init_task (pid 0, the idle task, which the
+// simulator does not run as a Task) and init (pid 1), which inherits it through
+// the fork fast path. Kernel threads would add theirs; none are simulated. It
+// takes no namespace references: their boot counts already include it.
 func NewInit(uts *utsns.Globals, other *initns.Globals) *NSProxy {
 	p := &NSProxy{uts: uts.Init, ipc: other.IPC, mnt: other.MNT, pidForChildren: other.PID,
 		net: other.NET, cgroup: other.CGROUP, static: true}
-	p.count.Set(1)
+	p.count.Set(2)
 	return p
 }
 
@@ -133,10 +135,10 @@ func (p *NSProxy) ID() uint64 { return p.id }
 // each CLONE_NEW* flag, a new reference on the old one otherwise), in the
 // kernel's order: mnt, uts, ipc, pid_for_children, cgroup, net. The first
 // failure unwinds the references taken so far, in reverse, and is returned.
-func CreateNewNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, userNS *userns.Namespace, seq uint64) (*NSProxy, error) {
+func CreateNewNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, userNS *userns.Namespace) (*NSProxy, error) {
 	ctx.Enter("create_new_namespaces")
 	defer ctx.Exit("create_new_namespaces")
-	p := &NSProxy{id: seq}
+	p := &NSProxy{}
 	p.count.Set(1)
 	var err error
 	if p.mnt, err = old.mnt.Copy(ctx, flags); err != nil {
@@ -157,6 +159,7 @@ func CreateNewNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, userN
 	if p.net, err = old.net.Copy(ctx, flags); err != nil {
 		return nil, p.unwind(ctx, err)
 	}
+	p.id = ctx.Env.NSProxySeq.Add(1)
 	ctx.Env.Refs.Track(&p.node, p)
 	return p, nil
 }
@@ -202,7 +205,7 @@ func nsproxyFlags(ctx *ns.Ctx) uapi.CloneFlags {
 // may not come with CLONE_SYSVSEM (EINVAL), and create_new_namespaces builds the
 // child's own nsproxy. It returns the nsproxy the child must point at, with the
 // child's reference taken.
-func CopyNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, cred *userns.Cred, seq uint64) (*NSProxy, error) {
+func CopyNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, cred *userns.Cred) (*NSProxy, error) {
 	ctx.Enter("copy_namespaces")
 	defer ctx.Exit("copy_namespaces")
 	if flags&nsproxyFlags(ctx) == 0 {
@@ -217,14 +220,14 @@ func CopyNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, cred *user
 	if flags&(uapi.CLONE_NEWIPC|uapi.CLONE_SYSVSEM) == uapi.CLONE_NEWIPC|uapi.CLONE_SYSVSEM {
 		return nil, uapi.Err("copy_namespaces", uapi.EINVAL, "CLONE_NEWIPC with CLONE_SYSVSEM", "copy_namespaces")
 	}
-	return CreateNewNamespaces(ctx, flags, old, userNS, seq)
+	return CreateNewNamespaces(ctx, flags, old, userNS)
 }
 
 // UnshareNSProxyNamespaces mirrors unshare_nsproxy_namespaces (kernel/nsproxy.c):
 // nil, nil when no CLONE_NEW* flag asks for a new nsproxy; otherwise
 // CAP_SYS_ADMIN in the user namespace of newCred (if unshare made one) or of the
 // caller's cred, then create_new_namespaces from cur.
-func UnshareNSProxyNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, cur *NSProxy, cred, newCred *userns.Cred, seq uint64) (*NSProxy, error) {
+func UnshareNSProxyNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, cur *NSProxy, cred, newCred *userns.Cred) (*NSProxy, error) {
 	ctx.Enter("unshare_nsproxy_namespaces")
 	defer ctx.Exit("unshare_nsproxy_namespaces")
 	if flags&nsproxyFlags(ctx) == 0 {
@@ -237,5 +240,5 @@ func UnshareNSProxyNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, cur *NSProxy, 
 	if !userns.NSCapable(c, c.UserNS(), uapi.CAP_SYS_ADMIN) {
 		return nil, uapi.Err("unshare_nsproxy_namespaces", uapi.EPERM, "no CAP_SYS_ADMIN in the user namespace", "ns_capable")
 	}
-	return CreateNewNamespaces(ctx, flags, cur, c.UserNS(), seq)
+	return CreateNewNamespaces(ctx, flags, cur, c.UserNS())
 }

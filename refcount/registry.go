@@ -172,3 +172,15 @@ func (d *Domain) Leaks() error {
 	}
 	return &LeakError{Objects: live}
 }
+
+// Objects returns the tracked objects themselves, in tracking order, so an
+// invariant checker can recompute each one's expected count.
+func (d *Domain) Objects() []Object {
+	d.lockRegistry()
+	defer d.regMu.Unlock()
+	out := make([]Object, 0, d.live)
+	for n := d.head.next; n != &d.head; n = n.next {
+		out = append(out, n.obj)
+	}
+	return out
+}

@@ -1,6 +1,8 @@
 package ns
 
 import (
+	"sync/atomic"
+
 	"github.com/kernsim/kernsim/refcount"
 	"github.com/kernsim/kernsim/trace"
 )
@@ -13,6 +15,9 @@ type Env struct {
 	Trace   *trace.Tracer    // function_graph tracer
 	Inums   InumAlloc        // proc_inum_ida
 	Flavour refcount.Flavour // Linux 4.19.13 or mainline behaviour
+
+	// NSProxySeq numbers nsproxies as they are created (listing identity only).
+	NSProxySeq atomic.Uint64
 }
 
 // Mainline reports whether the Kernel follows mainline rather than 4.19.13.

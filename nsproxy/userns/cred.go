@@ -31,14 +31,14 @@ type Cred struct {
 }
 
 // InitCred builds init_cred (kernel/cred.c) into c: root with every capability
-// of the flavour, in init_user_ns. c is static storage (the caller's), so it is
-// not tracked by the leak registry.
+// of the flavour, in init_user_ns. init_cred is static: its user-namespace
+// reference is one of init_user_ns's boot count of 3, and it is not tracked by
+// the leak registry.
 func InitCred(c *Cred, g *Globals) {
 	*c = Cred{userNS: g.Init}
 	full := g.CapFullSet()
 	c.CapPermitted, c.CapEffective, c.CapBset = full, full, full
-	c.usage.Set(1)
-	g.Init.Get()
+	c.usage.Set(4) // ATOMIC_INIT(4) in kernel/cred.c: never reaches zero
 }
 
 // UserNS returns the cred's user namespace without taking a reference.

@@ -81,3 +81,11 @@ func KUIDHasMapping(ns *Namespace, kuid uint32) bool { return FromKUID(ns, kuid)
 
 // KGIDHasMapping mirrors kgid_has_mapping.
 func KGIDHasMapping(ns *Namespace, kgid uint32) bool { return FromKGID(ns, kgid) != NoID }
+
+// MakeKGID mirrors make_kgid: gid as seen in ns to a kernel gid, NoID if unmapped.
+func MakeKGID(ns *Namespace, gid uint32) uint32 {
+	for n := ns; n != nil && n.parent != nil && gid != NoID; n = n.parent {
+		gid = n.gidMap.mapDown(gid)
+	}
+	return gid
+}

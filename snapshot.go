@@ -1,0 +1,190 @@
+package kernsim
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kernsim/kernsim/nsproxy"
+	"github.com/kernsim/kernsim/nsproxy/ns"
+	"github.com/kernsim/kernsim/nsproxy/userns"
+	"github.com/kernsim/kernsim/nsproxy/utsns"
+	"github.com/kernsim/kernsim/task"
+)
+
+// Snapshot is a deterministic, line-per-object description of a Kernel's state:
+// every task with its nsproxy, cred, fds and view of the UTS name; every live
+// object with its count; the static boot objects' counts; inode numbers and
+// ucounts in use. Two snapshots are equal when no count, list or name differs,
+// which is what "a failed call changes nothing" tests compare. Taking one
+// changes nothing.
+type Snapshot struct {
+	Lines []string
+}
+
+// String joins the lines.
+func (s Snapshot) String() string { return strings.Join(s.Lines, "\n") + "\n" }
+
+// Snapshot describes the Kernel now. Call it while no syscall is in flight.
+func (k *Kernel) Snapshot() Snapshot {
+	var l []string
+	add := func(format string, a ...any) { l = append(l, fmt.Sprintf(format, a...)) }
+	for _, t := range k.Tasks() {
+		p := t.NSProxy()
+		nsp := "-"
+		host := "-"
+		if p != nil {
+			nsp = nsproxyName(p)
+			u := p.UTS()
+			name := u.Name()
+			host = fmt.Sprintf("%q/%q", name.Field(utsns.Nodename), name.Field(utsns.Domainname))
+		}
+		c := t.Cred()
+		add("task %d %s parent=%d state=%s nsproxy=%s uts=%s user=%d uid=%d euid=%d caps=%#x fds=%v fsusers=%d threads=%d",
+			t.PID(), t.Comm(), ppid(t), t.State(), nsp, host, c.UserNS().Inum(), c.UID, c.EUID,
+			uint64(c.CapEffective), t.Fds(), t.FSUsers(), t.Threads())
+	}
+	for _, o := range k.Refs().Live() {
+		add("live %s", o)
+	}
+	add("static init_nsproxy count=%d", k.InitNSProxy.Count())
+	add("static init_user_ns count=%d", k.UserNS.Init.Count())
+	add("static init_uts_ns count=%d name=%q", k.UTS.Init.Count(), k.UTS.Init.Nodename())
+	for _, n := range []ns.Namespace{k.Other.MNT, k.Other.IPC, k.Other.PID, k.Other.NET, k.Other.CGROUP} {
+		add("static %s count=%d", n.NS().Link(), n.Count())
+	}
+	add("inums in use=%d ucounts=%d nr_threads=%d warnings=%d",
+		k.Env.Inums.InUse(), k.UserNS.UcountEntries(), k.NrThreads(), len(k.Warnings()))
+	return Snapshot{Lines: l}
+}
+
+func ppid(t *task.Task) int32 {
+	if p := t.Parent(); p != nil {
+		return p.PID()
+	}
+	return 0
+}
+
+func nsproxyName(p *nsproxy.NSProxy) string {
+	if p.IsInit() {
+		return "init_nsproxy"
+	}
+	return fmt.Sprintf("#%d", p.ID())
+}
+
+// Check recomputes every namespace-layer reference count from its holders and
+// reports each mismatch: an nsproxy's count must equal the tasks using it; a
+// UTS namespace's, the nsproxies and nsfs files holding it (plus init_uts_ns's
+// static reference); a user namespace's, the creds, child user namespaces,
+// owned UTS namespaces and nsfs files holding it (plus init_user_ns's static
+// two); the initial mnt/ipc/pid/net/cgroup namespaces', their boot count plus
+// the dynamic nsproxies and files holding them; a cred's, the tasks using it.
+// Call it while no syscall is in flight.
+func (k *Kernel) Check() error {
+	var proxies []*nsproxy.NSProxy
+	var utss []*utsns.Namespace
+	var users []*userns.Namespace
+	var creds []*userns.Cred
+	var files []*task.File
+	for _, o := range k.Refs().Objects() {
+		switch v := o.(type) {
+		case *nsproxy.NSProxy:
+			proxies = append(proxies, v)
+		case *utsns.Namespace:
+			utss = append(utss, v)
+		case *userns.Namespace:
+			users = append(users, v)
+		case *userns.Cred:
+			creds = append(creds, v)
+		case *task.File:
+			files = append(files, v)
+		}
+	}
+	tasks := k.Tasks()
+	var errs []string
+	expect := func(what string, got, want int64) {
+		if got != want {
+			errs = append(errs, fmt.Sprintf("%s: count %d, holders %d", what, got, want))
+		}
+	}
+	fileRefs := func(n ns.Namespace) (c int64) {
+		for _, f := range files {
+			if f.Namespace() == n {
+				c++
+			}
+		}
+		return c
+	}
+	allProxies := append([]*nsproxy.NSProxy{k.InitNSProxy}, proxies...)
+	for _, p := range allProxies {
+		var c int64
+		for _, t := range tasks {
+			if t.NSProxy() == p {
+				c++
+			}
+		}
+		if p.IsInit() {
+			c++ // the idle task's reference
+		}
+		expect("nsproxy "+nsproxyName(p), p.Count(), c)
+	}
+	for _, u := range append([]*utsns.Namespace{k.UTS.Init}, utss...) {
+		var c int64
+		for _, p := range allProxies {
+			if p.UTS() == u && (p.Count() > 0) {
+				c++
+			}
+		}
+		if u == k.UTS.Init {
+			c++ // static
+		}
+		expect(u.Link(), u.Count(), c+fileRefs(u))
+	}
+	for _, u := range append([]*userns.Namespace{k.UserNS.Init}, users...) {
+		var c int64
+		if u == k.UserNS.Init {
+			c = 3 // includes init_cred's reference
+		}
+		for _, cr := range creds {
+			if cr.UserNS() == u {
+				c++
+			}
+		}
+		for _, ch := range users {
+			if ch.Parent() == u {
+				c++
+			}
+		}
+		for _, o := range utss {
+			if o.UserNS() == u {
+				c++
+			}
+		}
+		expect(u.Link(), u.Count(), c+fileRefs(u))
+	}
+	bases := map[ns.Namespace]int64{k.Other.MNT: 2, k.Other.IPC: 1, k.Other.PID: 2, k.Other.NET: 1, k.Other.CGROUP: 2}
+	for _, n := range []ns.Namespace{k.Other.MNT, k.Other.IPC, k.Other.PID, k.Other.NET, k.Other.CGROUP} {
+		c := bases[n]
+		if n != k.Other.PID { // init_pid_ns is never counted
+			for _, p := range proxies {
+				if p.Namespace(n.NS().Type()) == n {
+					c++
+				}
+			}
+			c += fileRefs(n)
+		}
+		expect(n.NS().Link(), n.Count(), c)
+	}
+	for _, cr := range creds {
+		var c int64
+		for _, t := range tasks {
+			if t.State() != task.Dead && t.Cred() == cr {
+				c++
+			}
+		}
+		expect("cred "+cr.RefID(), cr.Usage(), c)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("kernsim: reference counts disagree with their holders:\n%s", strings.Join(errs, "\n"))
+	}
+	return nil
+}

@@ -1,0 +1,173 @@
+package task
+
+import (
+	"github.com/kernsim/kernsim/nsproxy"
+	"github.com/kernsim/kernsim/nsproxy/ns"
+	"github.com/kernsim/kernsim/uapi"
+)
+
+// switchTaskNamespaces mirrors switch_task_namespaces (kernel/nsproxy.c): swap
+// p's nsproxy under task_lock, then drop the old one (free_nsproxy at zero).
+// The reference on new is the caller's, handed over to p.
+func switchTaskNamespaces(ctx *ns.Ctx, p *Task, new *nsproxy.NSProxy) {
+	ctx.Enter("switch_task_namespaces")
+	defer ctx.Exit("switch_task_namespaces")
+	p.allocLock.Lock()
+	old := p.nsproxy
+	p.nsproxy = new
+	p.allocLock.Unlock()
+	if old != nil {
+		old.Put(ctx)
+	}
+}
+
+// Exit mirrors exit(2) → do_exit (kernel/exit.c): the task drops its files,
+// fs_struct, mm and namespaces (exit_task_namespaces, before exit_notify, so a
+// zombie has no nsproxy) and becomes a zombie that keeps its pid and cred until
+// its parent reaps it with Wait. A thread that is not its group's leader is
+// released at once. Its children are given to init. The global init cannot
+// exit: the kernel would panic ("Attempted to kill init!"), the simulator
+// refuses with EPERM and changes nothing.
+func (t *Task) Exit(code int) error {
+	if err := t.enter("exit"); err != nil {
+		return err
+	}
+	defer t.leave()
+	if t == t.k.init {
+		return uapi.Err("exit", uapi.EPERM, "Attempted to kill init! (the kernel panics here)", "do_exit")
+	}
+	t.doExit(code)
+	return nil
+}
+
+// doExit runs do_exit for t; the caller holds t.sysMu.
+func (t *Task) doExit(code int) {
+	ctx := &t.ctx
+	ctx.Enter("do_exit")
+	defer ctx.Exit("do_exit")
+	t.exitMM()
+	t.exitFiles()
+	t.exitFS()
+	t.exitTaskNamespaces()
+	t.exitNotify(code)
+}
+
+func (t *Task) exitMM() {
+	t.mm.users.Dec()
+}
+
+// exitFiles mirrors exit_files: detach the fd table, put_files_struct.
+func (t *Task) exitFiles() {
+	t.allocLock.Lock()
+	files := t.files
+	t.files = nil
+	t.allocLock.Unlock()
+	if files != nil {
+		putFiles(&t.ctx, files)
+	}
+}
+
+// exitFS mirrors exit_fs: detach fs_struct, users--.
+func (t *Task) exitFS() {
+	t.allocLock.Lock()
+	defer t.allocLock.Unlock()
+	if t.fs != nil {
+		t.fs.users--
+		t.fs = nil
+	}
+}
+
+// exitTaskNamespaces mirrors exit_task_namespaces (kernel/nsproxy.c):
+// switch_task_namespaces(p, NULL).
+func (t *Task) exitTaskNamespaces() {
+	t.ctx.Enter("exit_task_namespaces")
+	switchTaskNamespaces(&t.ctx, t, nil)
+	t.ctx.Exit("exit_task_namespaces")
+}
+
+// exitNotify mirrors exit_notify (kernel/exit.c): reparent the children to the
+// child reaper (forget_original_parent), become a zombie, and wake the parent;
+// a non-leader thread is released at once (autoreap).
+func (t *Task) exitNotify(code int) {
+	t.ctx.Mark("exit_notify")
+	k := t.k
+	k.tasklist.Lock()
+	for c := t.children.head; c != nil; {
+		next := c.sibling.next
+		t.children.remove(c)
+		c.realParent = k.init
+		k.init.children.add(c)
+		c = next
+	}
+	t.signal.nrThreads--
+	t.exitCode = code
+	t.state = Zombie
+	autoreap := t.groupLeader != t
+	if autoreap {
+		k.releaseTaskLocked(&t.ctx, t)
+	}
+	k.childExit.Broadcast()
+	k.tasklist.Unlock()
+	if autoreap {
+		t.cred.Put(&t.ctx)
+	}
+}
+
+// releaseTaskLocked mirrors release_task (kernel/exit.c) under tasklist_lock:
+// unhash the task, free its pid number (free_pid), unlink it from its parent.
+// The cred is put by the caller after the lock (put_task_struct → exit_creds).
+func (k *Kernel) releaseTaskLocked(ctx *ns.Ctx, p *Task) {
+	p.state = Dead
+	k.pids.free(p.pid)
+	k.nrThreads--
+	if p.realParent != nil && p.groupLeader == p {
+		p.realParent.children.remove(p)
+	}
+	k.Env.Refs.Untrack(&p.node)
+}
+
+// WNOHANG is wait4's option to return at once when no child has exited.
+const WNOHANG = 1
+
+// Wait mirrors wait4(pid, &status, options, NULL) (kernel/exit.c: do_wait) for
+// children of any exit signal (as with __WALL): pid > 0 waits for that child,
+// -1 for any. It reaps a zombie child (release_task: its pid is freed and its
+// cred put) and returns its pid and wait status (exit code << 8). With WNOHANG
+// it returns pid 0 when no child has exited yet; without it, it blocks until
+// one does. ECHILD when there is no such child.
+func (t *Task) Wait(pid int32, options int) (int32, int, error) {
+	if err := t.enter("wait4"); err != nil {
+		return 0, 0, err
+	}
+	defer t.leave()
+	k := t.k
+	t.ctx.Enter("do_wait")
+	defer t.ctx.Exit("do_wait")
+	k.tasklist.Lock()
+	for {
+		found := false
+		for c := t.children.head; c != nil; c = c.sibling.next {
+			if pid > 0 && c.pid != pid || c.groupLeader != c {
+				continue
+			}
+			found = true
+			if c.state == Zombie && c.signal.nrThreads == 0 {
+				status := c.exitCode << 8
+				k.releaseTaskLocked(&t.ctx, c)
+				k.tasklist.Unlock()
+				t.ctx.Mark("release_task")
+				c.cred.Put(&t.ctx)
+				return c.pid, status, nil
+			}
+		}
+		if !found {
+			k.tasklist.Unlock()
+			return 0, 0, uapi.Err("wait4", uapi.ECHILD, "no such child", "do_wait")
+		}
+		if options&WNOHANG != 0 {
+			k.tasklist.Unlock()
+			return 0, 0, nil
+		}
+		k.childExit.Wait()
+	}
+}

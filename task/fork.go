@@ -1,0 +1,280 @@
+package task
+
+import (
+	"strconv"
+
+	"github.com/kernsim/kernsim/nsproxy"
+	"github.com/kernsim/kernsim/nsproxy/ns"
+	"github.com/kernsim/kernsim/nsproxy/userns"
+	"github.com/kernsim/kernsim/uapi"
+)
+
+func itoa(n int32) string { return strconv.Itoa(int(n)) }
+
+// CloneArgs are clone(2)'s arguments that matter to the simulator.
+type CloneArgs struct {
+	// Flags are the CLONE_* flags. As in clone(2), the low byte (CSIGNAL) is
+	// the exit signal; fork(2) is clone(SIGCHLD).
+	Flags uapi.CloneFlags
+	// Comm names the child (default: the parent's name).
+	Comm string
+}
+
+// Fork mirrors fork(2): _do_fork(SIGCHLD).
+func (t *Task) Fork() (*Task, error) {
+	return t.Clone(CloneArgs{Flags: uapi.CloneFlags(uapi.SIGCHLD)})
+}
+
+// Clone mirrors clone(2) → _do_fork (kernel/fork.c, 4.19): copy_process builds
+// the child, which then runs (wake_up_new_task). It returns the child; its pid
+// as the parent sees it is child.PID(). On failure nothing changed: no task,
+// no pid, no reference, no namespace.
+func (t *Task) Clone(args CloneArgs) (*Task, error) {
+	if err := t.enter("clone"); err != nil {
+		return nil, err
+	}
+	defer t.leave()
+	ctx := &t.ctx
+	fn := "_do_fork"
+	if ctx.Env.Mainline() {
+		fn = "kernel_clone"
+	}
+	ctx.Enter(fn)
+	defer ctx.Exit(fn)
+	p, err := t.copyProcess(args)
+	if err != nil {
+		return nil, err
+	}
+	ctx.Mark("wake_up_new_task")
+	return p, nil
+}
+
+// copyProcess mirrors copy_process (kernel/fork.c): the up-front flag checks,
+// then dup_task_struct, copy_creds, the nr_threads limit, copy_files, copy_fs,
+// copy_sighand, copy_signal, copy_mm, copy_namespaces, alloc_pid and the
+// attach under tasklist_lock. Each failure unwinds in reverse order.
+func (t *Task) copyProcess(args CloneArgs) (*Task, error) {
+	ctx := &t.ctx
+	ctx.Enter("copy_process")
+	defer ctx.Exit("copy_process")
+	flags := args.Flags &^ uapi.CSIGNAL // the low byte is the exit signal
+	if err := t.checkCloneFlags(flags); err != nil {
+		return nil, err
+	}
+
+	// dup_task_struct.
+	p := &Task{k: t.k, comm: t.comm, exitSignal: uapi.Signal(args.Flags & uapi.CSIGNAL)}
+	if args.Comm != "" {
+		p.comm = args.Comm
+	}
+	if flags&uapi.CLONE_THREAD != 0 {
+		p.exitSignal = -1
+	}
+	p.ctx = ns.Ctx{Env: ctx.Env}
+
+	if err := t.copyCreds(p, flags); err != nil {
+		return nil, err
+	}
+	p.ctx.EUID = p.cred.EUID
+
+	t.k.tasklist.RLock()
+	full := t.k.nrThreads >= t.k.maxThread
+	t.k.tasklist.RUnlock()
+	if full {
+		p.cred.Put(ctx)
+		return nil, uapi.Err("clone", uapi.EAGAIN, "nr_threads reached max_threads", "copy_process")
+	}
+
+	t.copyFiles(p, flags)
+	t.copyFS(p, flags)
+	t.copySighand(p, flags)
+	t.copySignal(p, flags)
+	t.copyMM(p, flags)
+
+	nsp, err := nsproxy.CopyNamespaces(ctx, flags, t.nsproxy, p.cred)
+	if err != nil {
+		t.unwindFork(p, flags)
+		return nil, relabel(err, "clone")
+	}
+	p.nsproxy = nsp
+
+	// alloc_pid, then attach under tasklist_lock.
+	ctx.Enter("alloc_pid")
+	t.k.tasklist.Lock()
+	pid, ok := t.k.pids.alloc()
+	if !ok {
+		t.k.tasklist.Unlock()
+		ctx.Exit("alloc_pid")
+		switchTaskNamespaces(ctx, p, nil)
+		t.unwindFork(p, flags)
+		return nil, uapi.Err("clone", uapi.EAGAIN, "no free pid below pid_max", "alloc_pid")
+	}
+	ctx.Exit("alloc_pid")
+	p.pid, p.tgid = pid, pid
+	p.groupLeader = p
+	if flags&uapi.CLONE_THREAD != 0 {
+		p.tgid = t.tgid
+		p.groupLeader = t.groupLeader
+	}
+	parent := t
+	if flags&(uapi.CLONE_PARENT|uapi.CLONE_THREAD) != 0 {
+		parent = t.realParent
+	}
+	p.realParent = parent
+	if p.groupLeader == p { // threads are on the thread group, not the children list
+		parent.children.add(p)
+	}
+	t.k.pids.attach(pid, p)
+	t.k.nrThreads++
+	t.k.tasklist.Unlock()
+
+	p.ctx.Cur.PID = pid
+	ctx.Env.Refs.Track(&p.node, p)
+	return p, nil
+}
+
+// checkCloneFlags mirrors the up-front checks of copy_process (4.19), in order.
+func (t *Task) checkCloneFlags(f uapi.CloneFlags) error {
+	both := func(a, b uapi.CloneFlags) bool { return f&(a|b) == a|b }
+	switch {
+	case both(uapi.CLONE_NEWNS, uapi.CLONE_FS):
+		return uapi.Err("clone", uapi.EINVAL, "CLONE_NEWNS with CLONE_FS", "copy_process")
+	case both(uapi.CLONE_NEWUSER, uapi.CLONE_FS):
+		return uapi.Err("clone", uapi.EINVAL, "CLONE_NEWUSER with CLONE_FS", "copy_process")
+	case f&uapi.CLONE_THREAD != 0 && f&uapi.CLONE_SIGHAND == 0:
+		return uapi.Err("clone", uapi.EINVAL, "CLONE_THREAD without CLONE_SIGHAND", "copy_process")
+	case f&uapi.CLONE_SIGHAND != 0 && f&uapi.CLONE_VM == 0:
+		return uapi.Err("clone", uapi.EINVAL, "CLONE_SIGHAND without CLONE_VM", "copy_process")
+	}
+	if f&uapi.CLONE_PARENT != 0 && t.signalFlags()&SIGNAL_UNKILLABLE != 0 {
+		return uapi.Err("clone", uapi.EINVAL, "CLONE_PARENT from an init (SIGNAL_UNKILLABLE)", "copy_process")
+	}
+	if f&uapi.CLONE_THREAD != 0 {
+		if f&(uapi.CLONE_NEWUSER|uapi.CLONE_NEWPID) != 0 {
+			return uapi.Err("clone", uapi.EINVAL, "CLONE_THREAD with CLONE_NEWUSER or CLONE_NEWPID", "copy_process")
+		}
+		if t.nsproxy.PIDForChildren() != t.k.Other.PID { // task_active_pid_ns(current)
+			return uapi.Err("clone", uapi.EINVAL, "CLONE_THREAD while pid_ns_for_children differs from the active pid namespace", "copy_process")
+		}
+	}
+	if f&uapi.CLONE_PIDFD != 0 {
+		if !t.k.Env.Mainline() {
+			return uapi.Err("clone", uapi.EINVAL, "CLONE_PIDFD needs mainline (5.2)", "copy_process")
+		}
+		if f&uapi.CLONE_DETACHED != 0 {
+			return uapi.Err("clone", uapi.EINVAL, "CLONE_PIDFD with CLONE_DETACHED", "copy_process")
+		}
+	}
+	return nil
+}
+
+func (t *Task) signalFlags() uint32 {
+	t.k.tasklist.RLock()
+	defer t.k.tasklist.RUnlock()
+	return t.signal.flags
+}
+
+// copyCreds mirrors copy_creds (kernel/cred.c): a thread shares its parent's
+// cred; otherwise prepare_creds makes the child's own, and CLONE_NEWUSER
+// creates the user namespace in it (create_user_ns) before any other namespace.
+func (t *Task) copyCreds(p *Task, flags uapi.CloneFlags) error {
+	ctx := &t.ctx
+	ctx.Enter("copy_creds")
+	defer ctx.Exit("copy_creds")
+	if flags&uapi.CLONE_THREAD != 0 {
+		p.cred = t.cred.Get()
+		return nil
+	}
+	c := userns.PrepareCreds(ctx, t.cred, &p.own.cred)
+	if flags&uapi.CLONE_NEWUSER != 0 {
+		if err := userns.CreateUserNS(ctx, c); err != nil {
+			c.Put(ctx)
+			return relabel(err, "clone")
+		}
+	}
+	p.cred = c
+	return nil
+}
+
+// copyFiles mirrors copy_files: CLONE_FILES shares the table, else dup_fd.
+func (t *Task) copyFiles(p *Task, flags uapi.CloneFlags) {
+	if flags&uapi.CLONE_FILES != 0 {
+		t.files.count.Inc()
+		p.files = t.files
+		return
+	}
+	dupFD(t.files, &p.own.files)
+	p.files = &p.own.files
+}
+
+// copyFS mirrors copy_fs: CLONE_FS shares fs_struct (users++), else a copy.
+func (t *Task) copyFS(p *Task, flags uapi.CloneFlags) {
+	t.allocLock.Lock()
+	defer t.allocLock.Unlock()
+	if flags&uapi.CLONE_FS != 0 {
+		t.fs.users++
+		p.fs = t.fs
+		return
+	}
+	p.own.fs.users = 1
+	p.fs = &p.own.fs
+}
+
+// copySighand mirrors copy_sighand: CLONE_SIGHAND shares the handlers.
+func (t *Task) copySighand(p *Task, flags uapi.CloneFlags) {
+	if flags&uapi.CLONE_SIGHAND != 0 {
+		t.sighand.count.Inc()
+		p.sighand = t.sighand
+		return
+	}
+	p.own.sighand.count.Set(1)
+	p.sighand = &p.own.sighand
+}
+
+// copySignal mirrors copy_signal: a thread joins its group's signal_struct.
+func (t *Task) copySignal(p *Task, flags uapi.CloneFlags) {
+	t.k.tasklist.Lock()
+	defer t.k.tasklist.Unlock()
+	if flags&uapi.CLONE_THREAD != 0 {
+		t.signal.nrThreads++
+		p.signal = t.signal
+		return
+	}
+	p.own.signal.nrThreads = 1
+	p.signal = &p.own.signal
+}
+
+// copyMM mirrors copy_mm: CLONE_VM shares the address space.
+func (t *Task) copyMM(p *Task, flags uapi.CloneFlags) {
+	if flags&uapi.CLONE_VM != 0 {
+		t.mm.users.Inc()
+		p.mm = t.mm
+		return
+	}
+	p.own.mm.users.Set(1)
+	p.mm = &p.own.mm
+}
+
+// unwindFork mirrors copy_process's error labels after copy_mm: drop the mm,
+// signal, sighand, fs and files the child took, then exit_creds.
+func (t *Task) unwindFork(p *Task, flags uapi.CloneFlags) {
+	ctx := &t.ctx
+	p.mm.users.Dec()
+	t.k.tasklist.Lock()
+	p.signal.nrThreads--
+	t.k.tasklist.Unlock()
+	p.sighand.count.Dec()
+	t.allocLock.Lock()
+	p.fs.users--
+	t.allocLock.Unlock()
+	putFiles(ctx, p.files)
+	p.cred.Put(ctx)
+}
+
+// relabel reports an inner kernel function's error under the syscall's name.
+func relabel(err error, op string) error {
+	if e, ok := err.(*uapi.Error); ok {
+		return e.WithOp(op)
+	}
+	return err
+}

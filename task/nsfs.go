@@ -1,0 +1,94 @@
+package task
+
+import (
+	"github.com/kernsim/kernsim/nsproxy/ns"
+	"github.com/kernsim/kernsim/nsproxy/userns"
+	"github.com/kernsim/kernsim/uapi"
+)
+
+// procNSGet resolves /proc/<pid>/ns/<name> to a referenced namespace, as
+// proc_ns_get_link → ns_get_path → ops->get(task) does (fs/proc/namespaces.c,
+// fs/nsfs.c). Access to another task's links needs ptrace read access (EACCES);
+// a task without an nsproxy (a zombie) has no uts, ipc, mnt, net, cgroup or
+// pid_for_children namespace to give (ENOENT), while user (from the cred) and
+// pid (from struct pid) still resolve until it is reaped.
+func (t *Task) procNSGet(target *Task, name, op string) (ns.Namespace, error) {
+	typ, ok := ns.TypeByName(name)
+	forChildren := false
+	if name == "pid_for_children" {
+		typ, ok, forChildren = ns.PID, true, true
+	}
+	if !ok || typ == ns.TIME {
+		return nil, uapi.Err(op, uapi.ENOENT, "/proc/<pid>/ns/"+name+" does not exist", "proc_ns_dir_lookup")
+	}
+	if err := t.ptraceMayAccess(target, op); err != nil {
+		return nil, err
+	}
+	target.allocLock.Lock()
+	defer target.allocLock.Unlock()
+	var n ns.Namespace
+	switch {
+	case typ == ns.USER:
+		n = target.cred.UserNS() // userns_get: from the task's cred
+	case typ == ns.PID && !forChildren:
+		n = target.k.Other.PID // pidns_get: task_active_pid_ns, from struct pid
+	case target.nsproxy == nil:
+		return nil, uapi.Err(op, uapi.ENOENT, "task "+itoa(target.pid)+" has no nsproxy (exited)", name+"ns_get")
+	default:
+		n = target.nsproxy.Namespace(typ)
+	}
+	n.Get()
+	return n, nil
+}
+
+// ptraceMayAccess mirrors the PTRACE_MODE_READ_FSCREDS test of
+// __ptrace_may_access (kernel/ptrace.c) as far as credentials go: the same
+// thread group, or the caller's fsuid/fsgid matching the target's real, effective
+// and saved ids, or CAP_SYS_PTRACE over the target's user namespace. Dumpability
+// and LSMs are not modelled (every task is dumpable).
+func (t *Task) ptraceMayAccess(target *Task, op string) error {
+	if target.tgid == t.tgid {
+		return nil
+	}
+	c := t.Cred()
+	tc := target.Cred()
+	if c.FSUID == tc.UID && c.FSUID == tc.EUID && c.FSUID == tc.SUID &&
+		c.FSGID == tc.GID && c.FSGID == tc.EGID && c.FSGID == tc.SGID {
+		return nil
+	}
+	if userns.NSCapable(c, tc.UserNS(), uapi.CAP_SYS_PTRACE) {
+		return nil
+	}
+	return uapi.Err(op, uapi.EACCES, "no ptrace read access to task "+itoa(target.pid), "ptrace_may_access")
+}
+
+// Readlink mirrors readlink(2) on /proc/<pid>/ns/<type>: "uts:[4026531838]". It
+// takes and drops a reference, leaving every count as it was.
+func (t *Task) Readlink(path string) (string, error) {
+	if err := t.enter("readlink"); err != nil {
+		return "", err
+	}
+	defer t.leave()
+	target, rest, err := t.resolveProc(path, "readlink")
+	if err != nil {
+		return "", err
+	}
+	name, ok := cutNS(rest)
+	if target == nil || !ok {
+		return "", uapi.Err("readlink", uapi.EINVAL, path+" is not a symbolic link", "vfs_readlink")
+	}
+	n, err := t.procNSGet(target, name, "readlink")
+	if err != nil {
+		return "", err
+	}
+	link := n.NS().Link()
+	n.Put(&t.ctx)
+	return link, nil
+}
+
+func cutNS(rest string) (string, bool) {
+	if len(rest) > 3 && rest[:3] == "ns/" {
+		return rest[3:], true
+	}
+	return "", false
+}

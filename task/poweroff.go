@@ -1,0 +1,54 @@
+package task
+
+import "github.com/kernsim/kernsim/uapi"
+
+// PowerOff stops the simulated machine the way kernel_power_off's user-space
+// half does: every task but init is killed (do_exit with SIGKILL's status) and
+// reaped, then init itself leaves its namespaces, files and credentials. What
+// remains afterwards is only static boot objects, so the leak registry of a
+// Kernel whose every reference was dropped correctly is empty. No syscall may
+// be in flight; after PowerOff every syscall fails with ESRCH.
+func (k *Kernel) PowerOff() {
+	k.tasklist.RLock()
+	if k.halted {
+		k.tasklist.RUnlock()
+		return
+	}
+	k.tasklist.RUnlock()
+	for _, t := range k.Tasks() {
+		if t == k.init {
+			continue
+		}
+		t.sysMu.Lock()
+		if t.State() == Running {
+			t.doExit(128 + int(uapi.SIGKILL))
+		}
+		t.sysMu.Unlock()
+	}
+	// Reap every zombie, as init (or the dead parents' reaper) would.
+	for _, t := range k.Tasks() {
+		if t == k.init {
+			continue
+		}
+		k.tasklist.Lock()
+		reap := t.state == Zombie && t.groupLeader == t
+		if reap {
+			k.releaseTaskLocked(&k.init.ctx, t)
+		}
+		k.tasklist.Unlock()
+		if reap {
+			t.cred.Put(&k.init.ctx)
+		}
+	}
+	in := k.init
+	in.sysMu.Lock()
+	defer in.sysMu.Unlock()
+	in.exitFiles()
+	in.exitFS()
+	in.exitTaskNamespaces()
+	in.cred.Put(&in.ctx)
+	k.tasklist.Lock()
+	in.state = Dead
+	k.halted = true
+	k.tasklist.Unlock()
+}

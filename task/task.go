@@ -1,0 +1,338 @@
+package task
+
+import (
+	"strconv"
+	"sync"
+
+	"github.com/kernsim/kernsim/nsproxy"
+	"github.com/kernsim/kernsim/nsproxy/initns"
+	"github.com/kernsim/kernsim/nsproxy/ns"
+	"github.com/kernsim/kernsim/nsproxy/userns"
+	"github.com/kernsim/kernsim/nsproxy/utsns"
+	"github.com/kernsim/kernsim/refcount"
+	"github.com/kernsim/kernsim/trace"
+	"github.com/kernsim/kernsim/uapi"
+)
+
+// Kernel holds one simulated kernel's task-level state: the Env every namespace
+// uses, the initial objects, the task list and the pid table.
+type Kernel struct {
+	Env         ns.Env
+	UserNS      *userns.Globals
+	UTS         *utsns.Globals
+	Other       *initns.Globals
+	InitNSProxy *nsproxy.NSProxy
+
+	tasklist  sync.RWMutex // tasklist_lock: process tree, pid table, states
+	childExit sync.Cond    // wait4 sleepers; L is &tasklist (write side)
+	pids      pidTable
+	init      *Task
+	nrThreads int // nr_threads, under tasklist
+	maxThread int // max_threads
+	halted    bool
+}
+
+// Params configures NewKernel; kernsim.Config fills it.
+type Params struct {
+	Flavour       refcount.Flavour
+	Release       string // utsname release, e.g. "4.19.13"
+	Version       string // utsname version
+	Machine       string // utsname machine, e.g. "x86_64"
+	MaxThreads    int    // max_threads (fork_init derives it from memory)
+	PidMax        int    // pid_max
+	BootProcInums int    // dynamic proc inode numbers taken before init_net (4.19)
+}
+
+// NewKernel boots the task layer: init_user_ns, init_uts_ns, the other initial
+// namespaces, init_nsproxy, init_cred and init_task (pid 1, "init").
+func NewKernel(p Params) *Kernel {
+	k := &Kernel{maxThread: p.MaxThreads}
+	k.Env.Refs = refcount.NewDomain(p.Flavour)
+	k.Env.Trace = trace.New()
+	k.Env.Flavour = p.Flavour
+	k.childExit.L = &k.tasklist
+	k.UserNS = userns.NewGlobals(&k.Env, p.MaxThreads)
+	k.Other = initns.NewGlobals(&k.Env, k.UserNS, p.BootProcInums)
+	k.UTS = utsns.NewGlobals(&k.Env, k.UserNS, p.Release, p.Version, p.Machine)
+	k.InitNSProxy = nsproxy.NewInit(k.UTS, k.Other)
+	k.pids.init(p.PidMax)
+
+	t := &Task{k: k, comm: "init", exitSignal: uapi.SIGCHLD}
+	userns.InitCred(&t.own.cred, k.UserNS)
+	t.cred = &t.own.cred
+	t.nsproxy = k.InitNSProxy
+	t.own.signal.nrThreads = 1
+	t.own.signal.flags = SIGNAL_UNKILLABLE
+	t.signal = &t.own.signal
+	t.own.sighand.count.Set(1)
+	t.sighand = &t.own.sighand
+	t.own.mm.users.Set(1)
+	t.mm = &t.own.mm
+	t.own.fs.users = 1
+	t.fs = &t.own.fs
+	t.own.files.count.Set(1)
+	t.files = &t.own.files
+	t.groupLeader = t
+	t.ctx = ns.Ctx{Env: &k.Env, EUID: t.cred.EUID}
+	pid, _ := k.pids.alloc()
+	t.pid, t.tgid = pid, pid
+	t.ctx.Cur.PID = pid
+	k.pids.attach(pid, t)
+	k.nrThreads = 1
+	k.init = t
+	return k
+}
+
+// Init returns init_task's user-space successor, pid 1.
+func (k *Kernel) Init() *Task { return k.init }
+
+// Task returns the task with global pid pid, alive or zombie, or nil.
+func (k *Kernel) Task(pid int32) *Task {
+	k.tasklist.RLock()
+	defer k.tasklist.RUnlock()
+	return k.pids.lookup(pid)
+}
+
+// Tasks returns every task (alive or zombie) in pid order.
+func (k *Kernel) Tasks() []*Task {
+	k.tasklist.RLock()
+	defer k.tasklist.RUnlock()
+	return k.pids.all()
+}
+
+// NrThreads returns nr_threads, the number of tasks not yet reaped.
+func (k *Kernel) NrThreads() int {
+	k.tasklist.RLock()
+	defer k.tasklist.RUnlock()
+	return k.nrThreads
+}
+
+// Refs returns the Kernel's refcount domain (warnings, leak registry).
+func (k *Kernel) Refs() *refcount.Domain { return k.Env.Refs }
+
+// Tracer returns the Kernel's tracer.
+func (k *Kernel) Tracer() *trace.Tracer { return k.Env.Trace }
+
+// State is a task's exit_state.
+type State uint8
+
+// Task states: running (exit_state 0), EXIT_ZOMBIE after do_exit, EXIT_DEAD
+// once reaped.
+const (
+	Running State = iota
+	Zombie
+	Dead
+)
+
+func (s State) String() string {
+	switch s {
+	case Running:
+		return "running"
+	case Zombie:
+		return "zombie"
+	}
+	return "dead"
+}
+
+// signal->flags bits (include/linux/sched/signal.h).
+const (
+	SIGNAL_UNKILLABLE uint32 = 0x00000040
+)
+
+// signalStruct is the part of struct signal_struct the checks read: the thread
+// group's size and flags. Shared by CLONE_THREAD.
+type signalStruct struct {
+	nrThreads int    // live threads in the group (under tasklist)
+	flags     uint32 // SIGNAL_UNKILLABLE for init
+}
+
+// sighandStruct is struct sighand_struct's sharing count (CLONE_SIGHAND).
+type sighandStruct struct{ count refcount.Atomic }
+
+// mmStruct is struct mm_struct's user count (CLONE_VM); the address space
+// itself arrives with the memory issue.
+type mmStruct struct{ users refcount.Atomic }
+
+// fsStruct mirrors struct fs_struct's users count (CLONE_FS); root and cwd
+// arrive with mount namespaces. Guarded by the owner's task_lock.
+type fsStruct struct{ users int }
+
+// Task mirrors struct task_struct: one thread. Its syscall methods (Clone,
+// Unshare, Setns, Sethostname, Exit, ...) run as that thread would: one at a
+// time (a Task serialises its own calls), while other tasks run concurrently.
+type Task struct {
+	k   *Kernel
+	ctx ns.Ctx // current: Env, trace cursor, euid
+
+	sysMu     sync.Mutex // one syscall at a time, as one thread executes one
+	allocLock sync.Mutex // task_lock: nsproxy, cred, fs and files pointers
+
+	pid, tgid  int32
+	comm       string
+	exitSignal uapi.Signal
+
+	// Process tree, under tasklist_lock.
+	state       State
+	exitCode    int
+	realParent  *Task
+	groupLeader *Task
+	children    taskList
+	sibling     taskLink
+
+	nsproxy *nsproxy.NSProxy // task_lock; nil after exit_task_namespaces
+	cred    *userns.Cred     // real_cred == cred; one reference
+	signal  *signalStruct
+	sighand *sighandStruct
+	mm      *mmStruct
+	fs      *fsStruct
+	files   *filesStruct
+
+	// own is storage for the objects a fork creates, so that a fork without
+	// namespace flags allocates only the Task. Pointers into it keep the Task
+	// alive for the garbage collector as long as anything shares them.
+	own struct {
+		cred    userns.Cred
+		signal  signalStruct
+		sighand sighandStruct
+		mm      mmStruct
+		fs      fsStruct
+		files   filesStruct
+	}
+	node refcount.Node
+}
+
+// PID returns the task's global pid (task->pid).
+func (t *Task) PID() int32 { return t.pid }
+
+// TGID returns the thread group id (task->tgid).
+func (t *Task) TGID() int32 { return t.tgid }
+
+// Comm returns the task's name.
+func (t *Task) Comm() string { return t.comm }
+
+// Kernel returns the kernel the task runs in.
+func (t *Task) Kernel() *Kernel { return t.k }
+
+// State returns running, zombie or dead.
+func (t *Task) State() State {
+	t.k.tasklist.RLock()
+	defer t.k.tasklist.RUnlock()
+	return t.state
+}
+
+// Parent returns real_parent (nil for init).
+func (t *Task) Parent() *Task {
+	t.k.tasklist.RLock()
+	defer t.k.tasklist.RUnlock()
+	return t.realParent
+}
+
+// Children returns the task's children in fork order.
+func (t *Task) Children() []*Task {
+	t.k.tasklist.RLock()
+	defer t.k.tasklist.RUnlock()
+	return t.children.slice()
+}
+
+// NSProxy returns the task's nsproxy without taking a reference (nil once the
+// task has exited).
+func (t *Task) NSProxy() *nsproxy.NSProxy {
+	t.allocLock.Lock()
+	defer t.allocLock.Unlock()
+	return t.nsproxy
+}
+
+// Cred returns the task's credentials without taking a reference.
+func (t *Task) Cred() *userns.Cred {
+	t.allocLock.Lock()
+	defer t.allocLock.Unlock()
+	return t.cred
+}
+
+// UserNS returns the task's user namespace (cred->user_ns) without a reference.
+func (t *Task) UserNS() *userns.Namespace { return t.Cred().UserNS() }
+
+// Hostname returns the nodename the task sees, without a syscall and without
+// changing any count; "" once the task has no nsproxy.
+func (t *Task) Hostname() string {
+	t.allocLock.Lock()
+	defer t.allocLock.Unlock()
+	if t.nsproxy == nil {
+		return ""
+	}
+	return t.nsproxy.UTS().Nodename()
+}
+
+// FSUsers returns current->fs->users (tasks sharing the fs_struct).
+func (t *Task) FSUsers() int {
+	t.allocLock.Lock()
+	defer t.allocLock.Unlock()
+	if t.fs == nil {
+		return 0
+	}
+	return t.fs.users
+}
+
+// Threads returns the number of live threads in the task's thread group.
+func (t *Task) Threads() int {
+	t.k.tasklist.RLock()
+	defer t.k.tasklist.RUnlock()
+	return t.signal.nrThreads
+}
+
+// RefKind, RefID and RefCount let the leak registry list the task.
+func (t *Task) RefKind() string { return "task_struct" }
+func (t *Task) RefID() string   { return "pid " + strconv.Itoa(int(t.pid)) }
+func (t *Task) RefCount() int64 { return 1 }
+
+// enter starts a syscall on t: it takes the task's syscall lock and refuses a
+// task that has exited (a dead thread makes no calls).
+func (t *Task) enter(op string) error {
+	t.sysMu.Lock()
+	t.k.tasklist.RLock()
+	st := t.state
+	t.k.tasklist.RUnlock()
+	if st != Running {
+		t.sysMu.Unlock()
+		return uapi.Err(op, uapi.ESRCH, "task "+strconv.Itoa(int(t.pid))+" has exited and makes no syscalls", "")
+	}
+	return nil
+}
+
+func (t *Task) leave() { t.sysMu.Unlock() }
+
+// taskList is an intrusive list of children (list_head children/sibling).
+type taskList struct{ head, tail *Task }
+type taskLink struct{ prev, next *Task }
+
+func (l *taskList) add(t *Task) {
+	t.sibling = taskLink{prev: l.tail}
+	if l.tail != nil {
+		l.tail.sibling.next = t
+	} else {
+		l.head = t
+	}
+	l.tail = t
+}
+
+func (l *taskList) remove(t *Task) {
+	if t.sibling.prev != nil {
+		t.sibling.prev.sibling.next = t.sibling.next
+	} else {
+		l.head = t.sibling.next
+	}
+	if t.sibling.next != nil {
+		t.sibling.next.sibling.prev = t.sibling.prev
+	} else {
+		l.tail = t.sibling.prev
+	}
+	t.sibling = taskLink{}
+}
+
+func (l *taskList) slice() []*Task {
+	var s []*Task
+	for c := l.head; c != nil; c = c.sibling.next {
+		s = append(s, c)
+	}
+	return s
+}

@@ -46,14 +46,28 @@ func (t *Task) doExit(code int) {
 	ctx.Enter("do_exit")
 	defer ctx.Exit("do_exit")
 	t.exitMM()
-	t.exitFiles()
-	t.exitFS()
+	t.exitFilesFS()
 	t.exitTaskNamespaces()
 	t.exitNotify(code)
 }
 
 func (t *Task) exitMM() {
 	t.mm.users.Dec()
+}
+
+// exitFilesFS runs exit_files and exit_fs under one task_lock section.
+func (t *Task) exitFilesFS() {
+	t.allocLock.Lock()
+	files := t.files
+	t.files = nil
+	if t.fs != nil {
+		t.fs.users--
+		t.fs = nil
+	}
+	t.allocLock.Unlock()
+	if files != nil {
+		putFiles(&t.ctx, files)
+	}
 }
 
 // exitFiles mirrors exit_files: detach the fd table, put_files_struct.
@@ -99,9 +113,9 @@ func (t *Task) exitNotify(code int) {
 		k.init.children.add(c)
 		c = next
 	}
-	t.signal.nrThreads--
+	t.signal.nrThreads.Add(-1)
 	t.exitCode = code
-	t.state = Zombie
+	t.state.Store(uint32(Zombie))
 	autoreap := t.groupLeader != t
 	if autoreap {
 		k.releaseTaskLocked(&t.ctx, t)
@@ -117,9 +131,9 @@ func (t *Task) exitNotify(code int) {
 // unhash the task, free its pid number (free_pid), unlink it from its parent.
 // The cred is put by the caller after the lock (put_task_struct → exit_creds).
 func (k *Kernel) releaseTaskLocked(ctx *ns.Ctx, p *Task) {
-	p.state = Dead
+	p.state.Store(uint32(Dead))
 	k.pids.free(p.pid)
-	k.nrThreads--
+	k.nrThreads.Add(-1)
 	if p.realParent != nil && p.groupLeader == p {
 		p.realParent.children.remove(p)
 	}
@@ -151,7 +165,7 @@ func (t *Task) Wait(pid int32, options int) (int32, int, error) {
 				continue
 			}
 			found = true
-			if c.state == Zombie && c.signal.nrThreads == 0 {
+			if State(c.state.Load()) == Zombie && c.signal.nrThreads.Load() == 0 {
 				status := c.exitCode << 8
 				k.releaseTaskLocked(&t.ctx, c)
 				k.tasklist.Unlock()

@@ -77,10 +77,7 @@ func (t *Task) copyProcess(args CloneArgs) (*Task, error) {
 	}
 	p.ctx.EUID = p.cred.EUID
 
-	t.k.tasklist.RLock()
-	full := t.k.nrThreads >= t.k.maxThread
-	t.k.tasklist.RUnlock()
-	if full {
+	if int(t.k.nrThreads.Load()) >= t.k.maxThread {
 		p.cred.Put(ctx)
 		return nil, uapi.Err("clone", uapi.EAGAIN, "nr_threads reached max_threads", "copy_process")
 	}
@@ -125,7 +122,7 @@ func (t *Task) copyProcess(args CloneArgs) (*Task, error) {
 		parent.children.add(p)
 	}
 	t.k.pids.attach(pid, p)
-	t.k.nrThreads++
+	t.k.nrThreads.Add(1)
 	t.k.tasklist.Unlock()
 
 	p.ctx.Cur.PID = pid
@@ -169,9 +166,7 @@ func (t *Task) checkCloneFlags(f uapi.CloneFlags) error {
 }
 
 func (t *Task) signalFlags() uint32 {
-	t.k.tasklist.RLock()
-	defer t.k.tasklist.RUnlock()
-	return t.signal.flags
+	return t.signal.flags.Load()
 }
 
 // copyCreds mirrors copy_creds (kernel/cred.c): a thread shares its parent's
@@ -209,11 +204,11 @@ func (t *Task) copyFiles(p *Task, flags uapi.CloneFlags) {
 
 // copyFS mirrors copy_fs: CLONE_FS shares fs_struct (users++), else a copy.
 func (t *Task) copyFS(p *Task, flags uapi.CloneFlags) {
-	t.allocLock.Lock()
-	defer t.allocLock.Unlock()
 	if flags&uapi.CLONE_FS != 0 {
+		t.allocLock.Lock()
 		t.fs.users++
 		p.fs = t.fs
+		t.allocLock.Unlock()
 		return
 	}
 	p.own.fs.users = 1
@@ -233,14 +228,12 @@ func (t *Task) copySighand(p *Task, flags uapi.CloneFlags) {
 
 // copySignal mirrors copy_signal: a thread joins its group's signal_struct.
 func (t *Task) copySignal(p *Task, flags uapi.CloneFlags) {
-	t.k.tasklist.Lock()
-	defer t.k.tasklist.Unlock()
 	if flags&uapi.CLONE_THREAD != 0 {
-		t.signal.nrThreads++
+		t.signal.nrThreads.Add(1)
 		p.signal = t.signal
 		return
 	}
-	p.own.signal.nrThreads = 1
+	p.own.signal.nrThreads.Store(1)
 	p.signal = &p.own.signal
 }
 
@@ -260,9 +253,7 @@ func (t *Task) copyMM(p *Task, flags uapi.CloneFlags) {
 func (t *Task) unwindFork(p *Task, flags uapi.CloneFlags) {
 	ctx := &t.ctx
 	p.mm.users.Dec()
-	t.k.tasklist.Lock()
-	p.signal.nrThreads--
-	t.k.tasklist.Unlock()
+	p.signal.nrThreads.Add(-1)
 	p.sighand.count.Dec()
 	t.allocLock.Lock()
 	p.fs.users--

@@ -31,7 +31,7 @@ func (k *Kernel) PowerOff() {
 			continue
 		}
 		k.tasklist.Lock()
-		reap := t.state == Zombie && t.groupLeader == t
+		reap := State(t.state.Load()) == Zombie && t.groupLeader == t
 		if reap {
 			k.releaseTaskLocked(&k.init.ctx, t)
 		}
@@ -48,7 +48,7 @@ func (k *Kernel) PowerOff() {
 	in.exitTaskNamespaces()
 	in.cred.Put(&in.ctx)
 	k.tasklist.Lock()
-	in.state = Dead
+	in.state.Store(uint32(Dead))
 	k.halted = true
 	k.tasklist.Unlock()
 }

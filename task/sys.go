@@ -15,21 +15,21 @@ func (t *Task) utsNS() *utsns.Namespace { return t.nsproxy.UTS() }
 // length; more than 64 bytes is EINVAL; then the name is stored under uts_sem,
 // the rest of the 65-byte field zeroed. Embedded NULs are stored as given.
 func (t *Task) Sethostname(name string) error {
-	return t.setUTSField("sethostname", utsns.Nodename, name)
+	return t.setUTSField("sethostname", "__x64_sys_sethostname", utsns.Nodename, name)
 }
 
 // Setdomainname mirrors setdomainname(2): the same checks on domainname.
 func (t *Task) Setdomainname(name string) error {
-	return t.setUTSField("setdomainname", utsns.Domainname, name)
+	return t.setUTSField("setdomainname", "__x64_sys_setdomainname", utsns.Domainname, name)
 }
 
-func (t *Task) setUTSField(op string, field int, name string) error {
+func (t *Task) setUTSField(op, fn string, field int, name string) error {
 	if err := t.enter(op); err != nil {
 		return err
 	}
 	defer t.leave()
-	t.ctx.Enter("__x64_sys_" + op)
-	defer t.ctx.Exit("__x64_sys_" + op)
+	t.ctx.Enter(fn)
+	defer t.ctx.Exit(fn)
 	uts := t.utsNS()
 	if !userns.NSCapable(t.cred, uts.UserNS(), uapi.CAP_SYS_ADMIN) {
 		return uapi.Err(op, uapi.EPERM, "no CAP_SYS_ADMIN in the user namespace owning the UTS namespace", "ns_capable")
@@ -37,7 +37,7 @@ func (t *Task) setUTSField(op string, field int, name string) error {
 	if len(name) > uapi.NEW_UTS_LEN {
 		return uapi.Err(op, uapi.EINVAL, "length above __NEW_UTS_LEN (64)", op)
 	}
-	uts.SetField(field, []byte(name))
+	uts.SetField(field, name)
 	return nil
 }
 

@@ -3,6 +3,7 @@ package task
 import (
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/kernsim/kernsim/nsproxy"
 	"github.com/kernsim/kernsim/nsproxy/initns"
@@ -27,7 +28,7 @@ type Kernel struct {
 	childExit sync.Cond    // wait4 sleepers; L is &tasklist (write side)
 	pids      pidTable
 	init      *Task
-	nrThreads int // nr_threads, under tasklist
+	nrThreads atomic.Int32 // nr_threads
 	maxThread int // max_threads
 	halted    bool
 }
@@ -61,8 +62,8 @@ func NewKernel(p Params) *Kernel {
 	userns.InitCred(&t.own.cred, k.UserNS)
 	t.cred = &t.own.cred
 	t.nsproxy = k.InitNSProxy
-	t.own.signal.nrThreads = 1
-	t.own.signal.flags = SIGNAL_UNKILLABLE
+	t.own.signal.nrThreads.Store(1)
+	t.own.signal.flags.Store(SIGNAL_UNKILLABLE)
 	t.signal = &t.own.signal
 	t.own.sighand.count.Set(1)
 	t.sighand = &t.own.sighand
@@ -78,7 +79,7 @@ func NewKernel(p Params) *Kernel {
 	t.pid, t.tgid = pid, pid
 	t.ctx.Cur.PID = pid
 	k.pids.attach(pid, t)
-	k.nrThreads = 1
+	k.nrThreads.Store(1)
 	k.init = t
 	return k
 }
@@ -102,9 +103,7 @@ func (k *Kernel) Tasks() []*Task {
 
 // NrThreads returns nr_threads, the number of tasks not yet reaped.
 func (k *Kernel) NrThreads() int {
-	k.tasklist.RLock()
-	defer k.tasklist.RUnlock()
-	return k.nrThreads
+	return int(k.nrThreads.Load())
 }
 
 // Refs returns the Kernel's refcount domain (warnings, leak registry).
@@ -142,8 +141,8 @@ const (
 // signalStruct is the part of struct signal_struct the checks read: the thread
 // group's size and flags. Shared by CLONE_THREAD.
 type signalStruct struct {
-	nrThreads int    // live threads in the group (under tasklist)
-	flags     uint32 // SIGNAL_UNKILLABLE for init
+	nrThreads atomic.Int32  // live threads in the group
+	flags     atomic.Uint32 // SIGNAL_UNKILLABLE for init
 }
 
 // sighandStruct is struct sighand_struct's sharing count (CLONE_SIGHAND).
@@ -172,7 +171,7 @@ type Task struct {
 	exitSignal uapi.Signal
 
 	// Process tree, under tasklist_lock.
-	state       State
+	state       atomic.Uint32 // State: written under tasklist_lock, read lock-free
 	exitCode    int
 	realParent  *Task
 	groupLeader *Task
@@ -215,9 +214,7 @@ func (t *Task) Kernel() *Kernel { return t.k }
 
 // State returns running, zombie or dead.
 func (t *Task) State() State {
-	t.k.tasklist.RLock()
-	defer t.k.tasklist.RUnlock()
-	return t.state
+	return State(t.state.Load())
 }
 
 // Parent returns real_parent (nil for init).
@@ -275,9 +272,7 @@ func (t *Task) FSUsers() int {
 
 // Threads returns the number of live threads in the task's thread group.
 func (t *Task) Threads() int {
-	t.k.tasklist.RLock()
-	defer t.k.tasklist.RUnlock()
-	return t.signal.nrThreads
+	return int(t.signal.nrThreads.Load())
 }
 
 // RefKind, RefID and RefCount let the leak registry list the task.
@@ -289,10 +284,7 @@ func (t *Task) RefCount() int64 { return 1 }
 // task that has exited (a dead thread makes no calls).
 func (t *Task) enter(op string) error {
 	t.sysMu.Lock()
-	t.k.tasklist.RLock()
-	st := t.state
-	t.k.tasklist.RUnlock()
-	if st != Running {
+	if State(t.state.Load()) != Running {
 		t.sysMu.Unlock()
 		return uapi.Err(op, uapi.ESRCH, "task "+strconv.Itoa(int(t.pid))+" has exited and makes no syscalls", "")
 	}

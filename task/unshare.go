@@ -116,10 +116,7 @@ func (t *Task) checkUnshareFlags(f uapi.CloneFlags) error {
 	if f&^allowed != 0 {
 		return uapi.Err("unshare", uapi.EINVAL, "flags outside the unshare mask: "+(f&^allowed).String(), "check_unshare_flags")
 	}
-	k := t.k
-	k.tasklist.RLock()
-	threads := t.signal.nrThreads
-	k.tasklist.RUnlock()
+	threads := t.signal.nrThreads.Load()
 	if f&(uapi.CLONE_THREAD|uapi.CLONE_SIGHAND|uapi.CLONE_VM) != 0 && threads > 1 {
 		return uapi.Err("unshare", uapi.EINVAL, "the thread group has other threads", "check_unshare_flags")
 	}

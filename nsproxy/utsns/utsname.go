@@ -36,7 +36,7 @@ func (n *Name) Field(i int) string {
 
 // Set stores s in field i as the kernel does: copy, then zero the rest of the
 // 65-byte field. len(s) must be at most NEW_UTS_LEN.
-func (n *Name) Set(i int, s []byte) {
+func (n *Name) Set(i int, s string) {
 	k := copy(n[i][:uapi.NEW_UTS_LEN], s)
 	clear(n[i][k:])
 }
@@ -77,12 +77,12 @@ func NewGlobals(env *ns.Env, ug *userns.Globals, release, version, machine strin
 	n.InitCommon(ns.UTS, ns.PROC_UTS_INIT_INO)
 	n.kref.Init(env.Refs, n)
 	n.kref.Get()
-	n.name.Set(Sysname, []byte("Linux"))
-	n.name.Set(Nodename, []byte("(none)"))
-	n.name.Set(Release, []byte(release))
-	n.name.Set(Version, []byte(version))
-	n.name.Set(Machine, []byte(machine))
-	n.name.Set(Domainname, []byte("(none)"))
+	n.name.Set(Sysname, "Linux")
+	n.name.Set(Nodename, "(none)")
+	n.name.Set(Release, release)
+	n.name.Set(Version, version)
+	n.name.Set(Machine, machine)
+	n.name.Set(Domainname, "(none)")
 	g.Init = n
 	return g
 }
@@ -139,7 +139,7 @@ func (n *Namespace) Nodename() string {
 
 // SetField stores field i under uts_sem held for writing: the tail of
 // sethostname and setdomainname once their checks passed.
-func (n *Namespace) SetField(i int, s []byte) {
+func (n *Namespace) SetField(i int, s string) {
 	n.g.Sem.Lock()
 	n.name.Set(i, s)
 	n.g.Sem.Unlock()

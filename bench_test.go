@@ -1,0 +1,161 @@
+package kernsim_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/kernsim/kernsim"
+	"github.com/kernsim/kernsim/internal/realkernel"
+	"github.com/kernsim/kernsim/task"
+	"github.com/kernsim/kernsim/uapi"
+)
+
+// The benchmarks pair each simulated operation (sub-benchmark "sim") with the
+// same operation on the machine's real kernel ("kernel", measured by the C
+// helper of internal/realkernel; skipped unless root on Linux with gcc), so
+// one `go test -bench . -benchmem` run prints both side by side.
+
+var sigchld = uapi.CloneFlags(uapi.SIGCHLD)
+
+func bootB(b *testing.B) *kernsim.Kernel {
+	b.Helper()
+	k, err := kernsim.Boot(kernsim.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		k.PowerOff()
+		if err := k.Leaks(); err != nil {
+			b.Error(err)
+		}
+	})
+	return k
+}
+
+func realB(b *testing.B, op string) {
+	h := realkernel.Require(b)
+	ns, err := h.Bench(op, b.N)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(ns, "ns/op")
+}
+
+// cloneExitWait is one fork without namespace flags, the child's exit, and the
+// parent's wait.
+func cloneExitWait(b *testing.B, k *kernsim.Kernel, flags uapi.CloneFlags) {
+	init := k.Init()
+	for b.Loop() {
+		c, err := init.Clone(task.CloneArgs{Flags: flags})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := c.Exit(0); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := init.Wait(c.PID(), 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkCloneExitWait(b *testing.B) {
+	b.Run("sim", func(b *testing.B) {
+		b.ReportAllocs()
+		cloneExitWait(b, bootB(b), sigchld)
+	})
+	b.Run("sim-traced", func(b *testing.B) {
+		b.ReportAllocs()
+		k := bootB(b)
+		k.Tracer().SetBufferSize(1 << 12)
+		k.Tracer().Start()
+		cloneExitWait(b, k, sigchld)
+	})
+	b.Run("kernel", func(b *testing.B) { realB(b, "clone_exit_wait") })
+}
+
+func BenchmarkCloneNewUTSExitWait(b *testing.B) {
+	b.Run("sim", func(b *testing.B) {
+		b.ReportAllocs()
+		cloneExitWait(b, bootB(b), uapi.CLONE_NEWUTS|sigchld)
+	})
+	b.Run("kernel", func(b *testing.B) { realB(b, "clone_newuts_exit_wait") })
+}
+
+func BenchmarkUnshareUTS(b *testing.B) {
+	b.Run("sim", func(b *testing.B) {
+		b.ReportAllocs()
+		k := bootB(b)
+		t, err := k.Init().Fork()
+		if err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if err := t.Unshare(uapi.CLONE_NEWUTS); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("kernel", func(b *testing.B) { realB(b, "unshare_uts") })
+}
+
+func BenchmarkSetnsUTS(b *testing.B) {
+	b.Run("sim", func(b *testing.B) {
+		b.ReportAllocs()
+		k := bootB(b)
+		init := k.Init()
+		other, err := init.Clone(task.CloneArgs{Flags: uapi.CLONE_NEWUTS | sigchld})
+		if err != nil {
+			b.Fatal(err)
+		}
+		t, err := init.Fork()
+		if err != nil {
+			b.Fatal(err)
+		}
+		fds := [2]int{}
+		for i, path := range []string{"/proc/self/ns/uts", fmt.Sprintf("/proc/%d/ns/uts", other.PID())} {
+			if fds[i], err = t.Open(path); err != nil {
+				b.Fatal(err)
+			}
+		}
+		i := 0
+		for b.Loop() {
+			i ^= 1
+			if err := t.Setns(fds[i], uapi.CLONE_NEWUTS); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("kernel", func(b *testing.B) { realB(b, "setns_uts") })
+}
+
+func BenchmarkSethostname(b *testing.B) {
+	b.Run("sim", func(b *testing.B) {
+		b.ReportAllocs()
+		k := bootB(b)
+		t, err := k.Init().Clone(task.CloneArgs{Flags: uapi.CLONE_NEWUTS | sigchld})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if err := t.Sethostname("bench"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("kernel", func(b *testing.B) { realB(b, "sethostname") })
+}
+
+func BenchmarkUname(b *testing.B) {
+	b.Run("sim", func(b *testing.B) {
+		b.ReportAllocs()
+		k := bootB(b)
+		t := k.Init()
+		for b.Loop() {
+			if _, err := t.Uname(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("kernel", func(b *testing.B) { realB(b, "uname") })
+}

@@ -29,7 +29,7 @@ type Kernel struct {
 	pids      pidTable
 	init      *Task
 	nrThreads atomic.Int32 // nr_threads
-	maxThread int // max_threads
+	maxThread int          // max_threads
 	halted    bool
 }
 

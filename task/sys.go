@@ -27,9 +27,14 @@ func (t *Task) setUTSField(op, fn string, field int, name string) error {
 	if err := t.enter(op); err != nil {
 		return err
 	}
-	defer t.leave()
 	t.ctx.Enter(fn)
-	defer t.ctx.Exit(fn)
+	err := t.doSetUTSField(op, field, name)
+	t.ctx.Exit(fn)
+	t.leave()
+	return err
+}
+
+func (t *Task) doSetUTSField(op string, field int, name string) error {
 	uts := t.utsNS()
 	if !userns.NSCapable(t.cred, uts.UserNS(), uapi.CAP_SYS_ADMIN) {
 		return uapi.Err(op, uapi.EPERM, "no CAP_SYS_ADMIN in the user namespace owning the UTS namespace", "ns_capable")

@@ -63,7 +63,7 @@ type Namespace struct {
 
 // Globals is one Kernel's UTS state: init_uts_ns and uts_sem.
 type Globals struct {
-	Sem  sync.RWMutex // uts_sem
+	Sem  sync.Mutex // uts_sem
 	Init *Namespace   // &init_uts_ns
 	ug   *userns.Globals
 }
@@ -125,19 +125,19 @@ func (n *Namespace) UserNS() *userns.Namespace { return n.userNS }
 
 // Name returns a copy of the name, read under uts_sem.
 func (n *Namespace) Name() Name {
-	n.g.Sem.RLock()
-	defer n.g.Sem.RUnlock()
+	n.g.Sem.Lock()
+	defer n.g.Sem.Unlock()
 	return n.name
 }
 
 // Nodename returns the host name, read under uts_sem.
 func (n *Namespace) Nodename() string {
-	n.g.Sem.RLock()
-	defer n.g.Sem.RUnlock()
+	n.g.Sem.Lock()
+	defer n.g.Sem.Unlock()
 	return n.name.Field(Nodename)
 }
 
-// SetField stores field i under uts_sem held for writing: the tail of
+// SetField stores field i under uts_sem: the tail of
 // sethostname and setdomainname once their checks passed.
 func (n *Namespace) SetField(i int, s string) {
 	n.g.Sem.Lock()
@@ -178,9 +178,9 @@ func cloneUTSNS(ctx *ns.Ctx, userNS *userns.Namespace, old *Namespace) (*Namespa
 	n := &Namespace{ucounts: uc, g: g, userNS: userNS}
 	n.InitCommon(ns.UTS, ctx.Env.Inums.Alloc())
 	n.kref.Init(ctx.Env.Refs, n)
-	g.Sem.RLock()
+	g.Sem.Lock()
 	n.name = old.name
-	g.Sem.RUnlock()
+	g.Sem.Unlock()
 	userNS.Get()
 	ctx.Env.Refs.Track(&n.node, n)
 	return n, nil

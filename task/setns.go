@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/kernsim/kernsim/nsproxy"
+	"github.com/kernsim/kernsim/nsproxy/ns"
 	"github.com/kernsim/kernsim/uapi"
 )
 
@@ -45,7 +46,10 @@ func (t *Task) Setns(fd int, nstype uapi.CloneFlags) error {
 	if err != nil {
 		return relabel(err, "setns")
 	}
-	in := nsproxy.Installer{Cred: t.cred, Threads: t.Threads(), FSUsers: t.FSUsers()}
+	in := nsproxy.Installer{Cred: t.cred, Threads: 1, FSUsers: 1}
+	if typ := target.NS().Type(); typ == ns.USER || typ == ns.MNT { // the installs that read them
+		in.Threads, in.FSUsers = t.Threads(), t.FSUsers()
+	}
 	if err := nsproxy.Install(ctx, newNS, &in, target); err != nil {
 		nsproxy.FreeNSProxy(ctx, newNS)
 		return relabel(err, "setns")

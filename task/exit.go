@@ -106,11 +106,16 @@ func (t *Task) exitNotify(code int) {
 	t.ctx.Mark("exit_notify")
 	k := t.k
 	k.tasklist.Lock()
+	// find_new_reaper: a live thread of the group first (find_alive_thread).
+	reaper := k.init
+	if others := k.otherLiveThreadsLocked(t); len(others) > 0 {
+		reaper = others[0]
+	}
 	for c := t.children.head; c != nil; {
 		next := c.sibling.next
 		t.children.remove(c)
-		c.realParent = k.init
-		k.init.children.add(c)
+		c.realParent = reaper
+		reaper.children.add(c)
 		c = next
 	}
 	t.signal.nrThreads.Add(-1)
@@ -140,6 +145,22 @@ func (k *Kernel) releaseTaskLocked(ctx *ns.Ctx, p *Task) {
 	k.Env.Refs.Untrack(&p.node)
 }
 
+// otherLiveThreadsLocked returns the threads of t's group other than t that
+// have not exited, in pid order (for_each_thread skipping PF_EXITING ones). The
+// caller holds tasklist. Only a group with other live threads costs a scan.
+func (k *Kernel) otherLiveThreadsLocked(t *Task) []*Task {
+	if t.signal.nrThreads.Load() <= 1 {
+		return nil
+	}
+	var s []*Task
+	for _, p := range k.pids.tasks {
+		if p != nil && p != k.pids.reserved && p != t && p.tgid == t.tgid && State(p.state.Load()) == Running {
+			s = append(s, p)
+		}
+	}
+	return s
+}
+
 // WNOHANG is wait4's option to return at once when no child has exited.
 const WNOHANG = 1
 
@@ -160,18 +181,26 @@ func (t *Task) Wait(pid int32, options int) (int32, int, error) {
 	k.tasklist.Lock()
 	for {
 		found := false
-		for c := t.children.head; c != nil; c = c.sibling.next {
-			if pid > 0 && c.pid != pid || c.groupLeader != c {
-				continue
-			}
-			found = true
-			if State(c.state.Load()) == Zombie && c.signal.nrThreads.Load() == 0 {
-				status := c.exitCode << 8
-				k.releaseTaskLocked(&t.ctx, c)
-				k.tasklist.Unlock()
-				t.ctx.Mark("release_task")
-				c.cred.Put(&t.ctx)
-				return c.pid, status, nil
+		// do_wait looks at the children of every thread of the group
+		// (while_each_thread; __WNOTHREAD is not modelled).
+		waiters := []*Task{t}
+		if others := k.otherLiveThreadsLocked(t); len(others) > 0 {
+			waiters = append(waiters, others...)
+		}
+		for _, w := range waiters {
+			for c := w.children.head; c != nil; c = c.sibling.next {
+				if pid > 0 && c.pid != pid || c.groupLeader != c {
+					continue
+				}
+				found = true
+				if State(c.state.Load()) == Zombie && c.signal.nrThreads.Load() == 0 {
+					status := c.exitCode << 8
+					k.releaseTaskLocked(&t.ctx, c)
+					k.tasklist.Unlock()
+					t.ctx.Mark("release_task")
+					c.cred.Put(&t.ctx)
+					return c.pid, status, nil
+				}
 			}
 		}
 		if !found {

@@ -245,6 +245,7 @@ func (t *Task) copyMM(p *Task, flags uapi.CloneFlags) {
 		return
 	}
 	p.own.mm.users.Set(1)
+	p.own.mm.nonDumpable.Store(t.mm.nonDumpable.Load()) // dup_mm keeps MMF_DUMPABLE
 	p.mm = &p.own.mm
 }
 

@@ -33,7 +33,11 @@ func (t *Task) procNSGet(target *Task, name, op string) (ns.Namespace, error) {
 	case typ == ns.PID && !forChildren:
 		n = target.k.Other.PID // pidns_get: task_active_pid_ns, from struct pid
 	case target.nsproxy == nil:
-		return nil, uapi.Err(op, uapi.ENOENT, "task "+itoa(target.pid)+" has no nsproxy (exited)", name+"ns_get")
+		get := name + "ns_get" // utsns_get, ipcns_get, mntns_get, netns_get, cgroupns_get
+		if forChildren {
+			get = "pidns_for_children_get"
+		}
+		return nil, uapi.Err(op, uapi.ENOENT, "task "+itoa(target.pid)+" has no nsproxy (exited)", get)
 	default:
 		n = target.nsproxy.Namespace(typ)
 	}
@@ -44,22 +48,36 @@ func (t *Task) procNSGet(target *Task, name, op string) (ns.Namespace, error) {
 // ptraceMayAccess mirrors the PTRACE_MODE_READ_FSCREDS test of
 // __ptrace_may_access (kernel/ptrace.c) as far as credentials go: the same
 // thread group, or the caller's fsuid/fsgid matching the target's real, effective
-// and saved ids, or CAP_SYS_PTRACE over the target's user namespace. Dumpability
-// and LSMs are not modelled (every task is dumpable).
+// and saved ids, or CAP_SYS_PTRACE over the target's user namespace; then, for
+// a target that has not exited, dumpability: a non-dumpable one (see
+// commitCreds) needs CAP_SYS_PTRACE over its mm's user namespace; last, the
+// capability LSM's cap_ptrace_access_check. Other LSMs are not modelled.
 func (t *Task) ptraceMayAccess(target *Task, op string) error {
 	if target.tgid == t.tgid {
 		return nil
 	}
 	c := t.Cred()
 	tc := target.Cred()
-	if c.FSUID == tc.UID && c.FSUID == tc.EUID && c.FSUID == tc.SUID &&
-		c.FSGID == tc.GID && c.FSGID == tc.EGID && c.FSGID == tc.SGID {
-		return nil
+	if !(c.FSUID == tc.UID && c.FSUID == tc.EUID && c.FSUID == tc.SUID &&
+		c.FSGID == tc.GID && c.FSGID == tc.EGID && c.FSGID == tc.SGID) &&
+		!userns.NSCapable(c, tc.UserNS(), uapi.CAP_SYS_PTRACE) {
+		return uapi.Err(op, uapi.EACCES, "no ptrace read access to task "+itoa(target.pid), "ptrace_may_access")
 	}
-	if userns.NSCapable(c, tc.UserNS(), uapi.CAP_SYS_PTRACE) {
-		return nil
+	// A task with an mm (not exited) that is not dumpable also needs
+	// CAP_SYS_PTRACE over mm->user_ns, the initial user namespace here.
+	if State(target.state.Load()) == Running && target.mm.nonDumpable.Load() &&
+		!userns.NSCapable(c, t.k.UserNS.Init, uapi.CAP_SYS_PTRACE) {
+		return uapi.Err(op, uapi.EACCES, "task "+itoa(target.pid)+" is not dumpable and the caller has no CAP_SYS_PTRACE over its mm's user namespace", "ptrace_may_access")
 	}
-	return uapi.Err(op, uapi.EACCES, "no ptrace read access to task "+itoa(target.pid), "ptrace_may_access")
+	// security_ptrace_access_check → cap_ptrace_access_check (commoncap, always
+	// there): the same user namespace and the target's permitted capabilities
+	// within the caller's effective ones, or CAP_SYS_PTRACE over the target's
+	// user namespace.
+	if !(c.UserNS() == tc.UserNS() && tc.CapPermitted&^c.CapEffective == 0) &&
+		!userns.NSCapable(c, tc.UserNS(), uapi.CAP_SYS_PTRACE) {
+		return uapi.Err(op, uapi.EACCES, "the caller's capabilities do not cover task "+itoa(target.pid)+"'s", "cap_ptrace_access_check")
+	}
+	return nil
 }
 
 // Readlink mirrors readlink(2) on /proc/<pid>/ns/<type>: "uts:[4026531838]". It

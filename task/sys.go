@@ -185,5 +185,29 @@ func (t *Task) commitCreds(new *userns.Cred) {
 	t.cred = new
 	t.allocLock.Unlock()
 	t.ctx.EUID = new.EUID
+	// A change of euid, egid, fsuid or fsgid, or capabilities that are not a
+	// subset of the old ones, make the mm non-dumpable (set_dumpable(mm,
+	// suid_dumpable), and fs.suid_dumpable is 0 by default).
+	if old.EUID != new.EUID || old.EGID != new.EGID || old.FSUID != new.FSUID ||
+		old.FSGID != new.FSGID || !credCapIsSubset(old, new) {
+		t.mm.nonDumpable.Store(true)
+	}
 	old.Put(&t.ctx)
+}
+
+// credCapIsSubset mirrors cred_cap_issubset (kernel/cred.c): in the same user
+// namespace, whether subset's permitted set is within set's; across
+// namespaces, whether subset's namespace or an ancestor is a child of set's
+// owned by set's euid (the owner has every capability there anyway).
+func credCapIsSubset(set, subset *userns.Cred) bool {
+	setNS, n := set.UserNS(), subset.UserNS()
+	if setNS == n {
+		return subset.CapPermitted&^set.CapPermitted == 0
+	}
+	for ; n.Parent() != nil; n = n.Parent() {
+		if n.Parent() == setNS && n.OwnerUID() == set.EUID {
+			return true
+		}
+	}
+	return false
 }

@@ -148,9 +148,16 @@ type signalStruct struct {
 // sighandStruct is struct sighand_struct's sharing count (CLONE_SIGHAND).
 type sighandStruct struct{ count refcount.Atomic }
 
-// mmStruct is struct mm_struct's user count (CLONE_VM); the address space
-// itself arrives with the memory issue.
-type mmStruct struct{ users refcount.Atomic }
+// mmStruct is struct mm_struct's user count (CLONE_VM) and dumpability; the
+// address space itself arrives with the memory issue.
+type mmStruct struct {
+	users refcount.Atomic
+	// nonDumpable is get_dumpable(mm) != SUID_DUMP_USER. commit_creds sets it
+	// (to fs.suid_dumpable, 0 by default) when ids or capabilities change;
+	// fork copies it (MMF_INIT_MASK). mm->user_ns is init_user_ns for every mm,
+	// as nothing execs in the simulator.
+	nonDumpable atomic.Bool
+}
 
 // fsStruct mirrors struct fs_struct's users count (CLONE_FS); root and cwd
 // arrive with mount namespaces. Guarded by the owner's task_lock.

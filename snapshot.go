@@ -106,13 +106,21 @@ func (k *Kernel) Check() error {
 			errs = append(errs, fmt.Sprintf("%s: count %d, holders %d", what, got, want))
 		}
 	}
-	fileRefs := func(n ns.Namespace) (c int64) {
+	// All open files on a namespace share one nsfs inode holding one reference.
+	fileRefs := func(n ns.Namespace) int64 {
+		var users int
 		for _, f := range files {
 			if f.Namespace() == n {
-				c++
+				users++
 			}
 		}
-		return c
+		if users != n.NS().NSFSUsers() {
+			errs = append(errs, fmt.Sprintf("%s: %d nsfs users recorded, %d open files", n.NS().Link(), n.NS().NSFSUsers(), users))
+		}
+		if users > 0 {
+			return 1
+		}
+		return 0
 	}
 	allProxies := append([]*nsproxy.NSProxy{k.InitNSProxy}, proxies...)
 	for _, p := range allProxies {

@@ -14,8 +14,9 @@ import (
 const RLIMIT_NOFILE_DEFAULT = 1024
 
 // File mirrors the part of struct file the simulator needs: its count (f_count),
-// the path it was opened by, and, for an nsfs file, the namespace whose
-// reference it holds (the nsfs inode's, released when the last fput drops it).
+// the path it was opened by, and, for an nsfs file, its namespace. All open
+// files on one namespace share its nsfs inode, which holds one namespace
+// reference between them (ns.NSFSGet).
 type File struct {
 	count refcount.Atomic
 	path  string
@@ -45,7 +46,7 @@ func (f *File) put(ctx *ns.Ctx) {
 	if f.count.DecAndTest() {
 		ctx.Env.Refs.Untrack(&f.node)
 		if f.ns != nil {
-			f.ns.Put(ctx)
+			ns.NSFSPut(ctx, f.ns)
 		}
 	}
 }
@@ -161,6 +162,7 @@ func (t *Task) openFile(path string) (*File, error) {
 		if err != nil {
 			return nil, err
 		}
+		ns.NSFSGet(&t.ctx, n)
 		f.ns = n
 	} else if rest != "" {
 		return nil, uapi.Err("open", uapi.ENOENT, path+" does not exist in the simulator", "path_openat")

@@ -2,6 +2,7 @@ package ns
 
 import (
 	"strconv"
+	"sync/atomic"
 
 	"github.com/kernsim/kernsim/uapi"
 )
@@ -100,6 +101,9 @@ const (
 type Common struct {
 	typ  Type
 	inum uint32
+	// nsfsUsers counts the open files on the namespace's nsfs inode, which
+	// ns_common.stashed keeps shared (see NSFSGet).
+	nsfsUsers atomic.Int32
 }
 
 // InitCommon sets the type and inode number; namespaces call it once at creation.
@@ -115,6 +119,29 @@ func (c *Common) Inum() uint32 { return c.inum }
 // "<name>:[<inum>]", for example "uts:[4026531838]".
 func (c *Common) Link() string {
 	return c.typ.Name() + ":[" + strconv.FormatUint(uint64(c.inum), 10) + "]"
+}
+
+// NSFSUsers returns how many open nsfs files share the namespace's inode.
+func (c *Common) NSFSUsers() int { return int(c.nsfsUsers.Load()) }
+
+// NSFSGet mirrors ns_get_path's use of ns_common.stashed (fs/nsfs.c, 4.19):
+// every open file on a namespace shares one nsfs dentry and inode, and that
+// inode holds one namespace reference. The caller passes in the reference
+// ops->get took; the first opener's becomes the inode's, a later opener's is
+// dropped because the stashed dentry already exists.
+func NSFSGet(ctx *Ctx, n Namespace) {
+	if n.NS().nsfsUsers.Add(1) != 1 {
+		n.Put(ctx)
+	}
+}
+
+// NSFSPut mirrors the release of an nsfs file: when the last one closes, the
+// dentry is deleted (always_delete_dentry) and nsfs_evict drops the inode's
+// namespace reference (ops->put).
+func NSFSPut(ctx *Ctx, n Namespace) {
+	if n.NS().nsfsUsers.Add(-1) == 0 {
+		n.Put(ctx)
+	}
 }
 
 // Namespace is what every namespace type implements: the value-level half of

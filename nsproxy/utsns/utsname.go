@@ -64,7 +64,7 @@ type Namespace struct {
 // Globals is one Kernel's UTS state: init_uts_ns and uts_sem.
 type Globals struct {
 	Sem  sync.Mutex // uts_sem
-	Init *Namespace   // &init_uts_ns
+	Init *Namespace // &init_uts_ns
 	ug   *userns.Globals
 }
 

@@ -1,0 +1,514 @@
+package scenario
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/kernsim/kernsim"
+	"github.com/kernsim/kernsim/task"
+	"github.com/kernsim/kernsim/uapi"
+)
+
+// Limits the helper enforces, so that a script valid here is valid there.
+const (
+	maxTasks  = 32  // NSLOTS: tasks per script, init included
+	labelMax  = 32  // LABEL_MAX: labels are shorter than this
+	maxName   = 512 // sethostname_len accepts 0..511
+	maxFields = 8   // the helper reads at most 8 words of a line
+)
+
+// validNS are the names the helper accepts after /proc/<pid>/ns/.
+var validNS = map[string]bool{
+	"uts": true, "user": true, "pid": true, "mnt": true, "ipc": true, "net": true,
+	"cgroup": true, "time": true, "pid_for_children": true, "time_for_children": true,
+}
+
+// simTask is one labelled task: its fd labels (private to the task, copied
+// to a clone child, as the helper keeps them in the task's own memory) and
+// what the script did to it.
+type simTask struct {
+	label  string
+	t      *task.Task
+	fds    map[string]int
+	exited bool // an exit step ran
+	reaped bool // a wait step collected it
+}
+
+type interp struct {
+	k     *kernsim.Kernel
+	tasks map[string]*simTask
+	n     int // tasks created, init included (the helper's slots)
+}
+
+// errScript is a script error: the helper prints "error: <msg>" and stops.
+type errScript struct{ msg string }
+
+func (e *errScript) Error() string { return "error: " + e.msg }
+
+func scriptErr(format string, a ...any) error { return &errScript{msg: fmt.Sprintf(format, a...)} }
+
+// taskErr is a script error the helper's task reports; the controller
+// appends the task's label.
+func taskErr(st *simTask, format string, a ...any) error {
+	return &errScript{msg: fmt.Sprintf(format, a...) + " (task " + st.label + ")"}
+}
+
+// Steps returns the script's steps, one per result line: comments ('#' at
+// the start of a word) removed, blank lines skipped, words joined by one
+// space.
+func Steps(script string) []string {
+	var steps []string
+	for _, line := range strings.Split(script, "\n") {
+		if f := fields(line); len(f) > 0 {
+			steps = append(steps, strings.Join(f, " "))
+		}
+	}
+	return steps
+}
+
+// fields splits a line as the helper does: a '#' at the start of a word
+// starts a comment, words are separated by blanks.
+func fields(line string) []string {
+	for i := 0; i < len(line); i++ {
+		if line[i] == '#' && (i == 0 || line[i-1] == ' ' || line[i-1] == '\t') {
+			line = line[:i]
+			break
+		}
+	}
+	return strings.Fields(line)
+}
+
+// RunSim runs script on k and returns one result line per step. On a script
+// error the lines so far are returned, the last being "error: <why>" as the
+// helper prints it, together with an error.
+func RunSim(k *kernsim.Kernel, script string) ([]string, error) {
+	if k == nil {
+		return nil, errors.New("scenario: nil kernel")
+	}
+	in := &interp{k: k, tasks: map[string]*simTask{}}
+	in.tasks["init"] = &simTask{label: "init", t: k.Init(), fds: map[string]int{}}
+	in.n = 1
+	var lines []string
+	for i, step := range Steps(script) {
+		argv := strings.Fields(step)
+		if len(argv) > maxFields {
+			argv = argv[:maxFields]
+		}
+		res, err := in.step(argv)
+		if err != nil {
+			var se *errScript
+			if errors.As(err, &se) {
+				lines = append(lines, se.Error())
+			}
+			return lines, fmt.Errorf("scenario: step %d %q: %w", i+1, step, err)
+		}
+		lines = append(lines, res)
+	}
+	return lines, nil
+}
+
+// Normalize replaces what legitimately differs between the simulator and the
+// kernel in a result line: the inode number of "link=<ns>:[<n>]" and the
+// number of "pid=<n>" become "N".
+func Normalize(line string) string {
+	line = linkRE.ReplaceAllString(line, "link=$1:[N]")
+	return pidRE.ReplaceAllString(line, "pid=N")
+}
+
+var (
+	linkRE = regexp.MustCompile(`^link=([a-z_]+):\[[0-9]+\]$`)
+	pidRE  = regexp.MustCompile(`^pid=[0-9]+$`)
+)
+
+// errnoResult formats a simulated syscall's error as the helper prints an
+// errno: its name. An error without an errno is a simulator failure.
+func errnoResult(err error) (string, error) {
+	if e := uapi.ErrnoOf(err); e != 0 {
+		return e.Name(), nil
+	}
+	return "", fmt.Errorf("scenario: error without errno: %w", err)
+}
+
+func result(err error) (string, error) {
+	if err != nil {
+		return errnoResult(err)
+	}
+	return "ok", nil
+}
+
+// live returns the task that performs a step: known and not exited.
+func (in *interp) live(label string) (*simTask, error) {
+	st, ok := in.tasks[label]
+	if !ok {
+		return nil, scriptErr("unknown task label %s", label)
+	}
+	if st.exited {
+		return nil, scriptErr("task %s has exited", label)
+	}
+	return st, nil
+}
+
+// target returns a task named as the object of a step: known and not reaped.
+func (in *interp) target(label string) (*simTask, error) {
+	st, ok := in.tasks[label]
+	if !ok {
+		return nil, scriptErr("unknown task label %s", label)
+	}
+	if st.reaped {
+		return nil, scriptErr("task %s has been reaped", label)
+	}
+	return st, nil
+}
+
+func parseFlags(s string) (uapi.CloneFlags, error) {
+	f, err := uapi.ParseCloneFlags(s)
+	if err != nil {
+		return 0, scriptErr("bad flags %s", s)
+	}
+	return f, nil
+}
+
+func nsPath(st *simTask, ns string) string {
+	return "/proc/" + strconv.Itoa(int(st.t.PID())) + "/ns/" + ns
+}
+
+func checkNS(ns string) error {
+	if !validNS[ns] {
+		return scriptErr("unknown namespace %s", ns)
+	}
+	return nil
+}
+
+// args checks the word count, as the helper's ARGS(n) does.
+func args(argv []string, n int) error {
+	if len(argv) != n {
+		return scriptErr("wrong number of arguments for %s", argv[0])
+	}
+	return nil
+}
+
+func (in *interp) step(argv []string) (string, error) {
+	switch argv[0] {
+	case "clone":
+		return in.clone(argv)
+	case "unshare":
+		if err := args(argv, 3); err != nil {
+			return "", err
+		}
+		st, err := in.live(argv[1])
+		if err != nil {
+			return "", err
+		}
+		f, err := parseFlags(argv[2])
+		if err != nil {
+			return "", err
+		}
+		return result(st.t.Unshare(f))
+	case "sethostname", "sethostname_len", "setdomainname", "drop_privs", "close":
+		if err := args(argv, 3); err != nil {
+			return "", err
+		}
+		st, err := in.live(argv[1])
+		if err != nil {
+			return "", err
+		}
+		return in.oneArg(st, argv[0], argv[2])
+	case "gethostname", "getdomainname", "uname", "getpid":
+		if err := args(argv, 2); err != nil {
+			return "", err
+		}
+		st, err := in.live(argv[1])
+		if err != nil {
+			return "", err
+		}
+		return in.names(st, argv[0])
+	case "open":
+		if err := args(argv, 5); err != nil {
+			return "", err
+		}
+		st, err := in.live(argv[1])
+		if err != nil {
+			return "", err
+		}
+		tg, err := in.target(argv[3])
+		if err != nil {
+			return "", err
+		}
+		if err := checkNS(argv[4]); err != nil {
+			return "", err
+		}
+		return in.open(st, argv[2], nsPath(tg, argv[4]))
+	case "open_path":
+		if err := args(argv, 4); err != nil {
+			return "", err
+		}
+		st, err := in.live(argv[1])
+		if err != nil {
+			return "", err
+		}
+		return in.open(st, argv[2], argv[3])
+	case "setns", "setns_badfd":
+		return in.setns(argv)
+	case "readlink":
+		if err := args(argv, 4); err != nil {
+			return "", err
+		}
+		st, err := in.live(argv[1])
+		if err != nil {
+			return "", err
+		}
+		tg, err := in.target(argv[2])
+		if err != nil {
+			return "", err
+		}
+		if err := checkNS(argv[3]); err != nil {
+			return "", err
+		}
+		link, err := st.t.Readlink(nsPath(tg, argv[3]))
+		if err != nil {
+			return errnoResult(err)
+		}
+		return "link=" + link, nil
+	case "same_ns":
+		return in.sameNS(argv)
+	case "exit":
+		if err := args(argv, 3); err != nil {
+			return "", err
+		}
+		st, err := in.live(argv[1])
+		if err != nil {
+			return "", err
+		}
+		code, err := strconv.ParseInt(argv[2], 0, 64)
+		if err != nil {
+			return "", scriptErr("bad exit code %s", argv[2])
+		}
+		// exit(2) takes an int; the kernel keeps its low byte.
+		if err := st.t.Exit(int(code & 0xff)); err != nil {
+			return "", scriptErr("task %s cannot exit in the simulator: %v", argv[1], err)
+		}
+		st.exited = true
+		return "ok", nil
+	case "wait":
+		return in.wait(argv)
+	}
+	return "", scriptErr("unknown step %s", argv[0])
+}
+
+func (in *interp) clone(argv []string) (string, error) {
+	if err := args(argv, 4); err != nil {
+		return "", err
+	}
+	parent, err := in.live(argv[1])
+	if err != nil {
+		return "", err
+	}
+	flags, err := parseFlags(argv[3])
+	if err != nil {
+		return "", err
+	}
+	label := argv[2]
+	if _, used := in.tasks[label]; used {
+		return "", scriptErr("task label %s already used", label)
+	}
+	if len(label) >= labelMax {
+		return "", scriptErr("task label %s too long", label)
+	}
+	if in.n >= maxTasks {
+		return "", scriptErr("too many tasks (max %d)", maxTasks)
+	}
+	if flags&uapi.CSIGNAL == 0 && flags&uapi.CLONE_THREAD == 0 {
+		flags |= uapi.CloneFlags(uapi.SIGCHLD)
+	}
+	child, err := parent.t.Clone(task.CloneArgs{Flags: flags, Comm: label})
+	if err != nil {
+		return errnoResult(err)
+	}
+	fds := make(map[string]int, len(parent.fds))
+	for l, fd := range parent.fds {
+		fds[l] = fd
+	}
+	in.tasks[label] = &simTask{label: label, t: child, fds: fds}
+	in.n++
+	return "ok", nil
+}
+
+// oneArg runs the steps of the form "<op> <task> <arg>".
+func (in *interp) oneArg(st *simTask, op, arg string) (string, error) {
+	t := st.t
+	switch op {
+	case "sethostname":
+		return result(t.Sethostname(arg))
+	case "setdomainname":
+		return result(t.Setdomainname(arg))
+	case "sethostname_len":
+		n, err := strconv.ParseInt(arg, 0, 64)
+		if err != nil || n < 0 || n >= maxName {
+			return "", taskErr(st, "task: bad length %s", arg)
+		}
+		return result(t.Sethostname(strings.Repeat("x", int(n))))
+	case "drop_privs":
+		uid, err := strconv.ParseInt(arg, 0, 64)
+		if err != nil || uid < 0 {
+			return "", taskErr(st, "bad uid %s", arg)
+		}
+		// setgroups(0, NULL) is not modelled (see the package documentation).
+		if err := t.Setresgid(uid, uid, uid); err != nil {
+			return errnoResult(err)
+		}
+		return result(t.Setresuid(uid, uid, uid))
+	}
+	// close
+	fd, ok := st.fds[arg]
+	if !ok {
+		return "", taskErr(st, "unknown fd label %s", arg)
+	}
+	delete(st.fds, arg) // the helper forgets the label whatever close says
+	return result(t.Close(fd))
+}
+
+// names runs uname(2)-based steps and getpid.
+func (in *interp) names(st *simTask, op string) (string, error) {
+	if op == "getpid" {
+		return "pid=" + strconv.Itoa(int(st.t.TGID())), nil
+	}
+	u, err := st.t.Uname()
+	if err != nil {
+		return errnoResult(err)
+	}
+	switch op {
+	case "uname":
+		return "uname=" + u.Sysname + "," + u.Nodename + "," + u.Machine + "," + u.Domainname, nil
+	case "gethostname":
+		return "hostname=" + u.Nodename, nil
+	}
+	return "domainname=" + u.Domainname, nil
+}
+
+func (in *interp) open(st *simTask, label, path string) (string, error) {
+	if _, open := st.fds[label]; open || len(label) >= labelMax {
+		return "", taskErr(st, "fd label %s too long or already open", label)
+	}
+	fd, err := st.t.Open(path)
+	if err != nil {
+		return errnoResult(err)
+	}
+	st.fds[label] = fd
+	return "ok", nil
+}
+
+func (in *interp) setns(argv []string) (string, error) {
+	if err := args(argv, 4); err != nil {
+		return "", err
+	}
+	st, err := in.live(argv[1])
+	if err != nil {
+		return "", err
+	}
+	flags, err := parseFlags(argv[3])
+	if err != nil {
+		return "", err
+	}
+	var fd int
+	if argv[0] == "setns_badfd" {
+		n, err := strconv.ParseInt(argv[2], 0, 64)
+		if err != nil {
+			return "", taskErr(st, "bad fd number %s", argv[2])
+		}
+		fd = int(int32(n)) // the helper passes (int)fd
+	} else {
+		var ok bool
+		if fd, ok = st.fds[argv[2]]; !ok {
+			return "", taskErr(st, "unknown fd label %s", argv[2])
+		}
+	}
+	return result(st.t.Setns(fd, flags))
+}
+
+// sameNS compares the namespaces behind two /proc/<pid>/ns links: the helper
+// stat()s both files and compares (st_dev, st_ino); nsfs has one device, so
+// the inode number, which the link text carries, decides.
+func (in *interp) sameNS(argv []string) (string, error) {
+	if err := args(argv, 5); err != nil {
+		return "", err
+	}
+	st, err := in.live(argv[1])
+	if err != nil {
+		return "", err
+	}
+	a, err := in.target(argv[2])
+	if err != nil {
+		return "", err
+	}
+	b, err := in.target(argv[3])
+	if err != nil {
+		return "", err
+	}
+	if err := checkNS(argv[4]); err != nil {
+		return "", err
+	}
+	var inums [2]uint64
+	for i, tg := range [2]*simTask{a, b} {
+		link, err := st.t.Readlink(nsPath(tg, argv[4]))
+		if err != nil {
+			return errnoResult(err)
+		}
+		if inums[i], err = linkInum(link); err != nil {
+			return "", err
+		}
+	}
+	if inums[0] == inums[1] {
+		return "same", nil
+	}
+	return "different", nil
+}
+
+// linkInum reads the inode number of a "<ns>:[<inum>]" link.
+func linkInum(link string) (uint64, error) {
+	i, j := strings.IndexByte(link, '['), strings.LastIndexByte(link, ']')
+	if i < 0 || j < i {
+		return 0, fmt.Errorf("scenario: malformed ns link %q", link)
+	}
+	n, err := strconv.ParseUint(link[i+1:j], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("scenario: malformed ns link %q: %w", link, err)
+	}
+	return n, nil
+}
+
+func (in *interp) wait(argv []string) (string, error) {
+	if err := args(argv, 3); err != nil {
+		return "", err
+	}
+	parent, err := in.live(argv[1])
+	if err != nil {
+		return "", err
+	}
+	child, err := in.target(argv[2])
+	if err != nil {
+		return "", err
+	}
+	// Nothing else runs on the simulated kernel: a child that has not
+	// exited now never will, where the helper's waitpid would block until
+	// its step times out. WNOHANG turns that into a script error.
+	pid, status, err := parent.t.Wait(child.t.PID(), task.WNOHANG)
+	if err != nil {
+		return errnoResult(err)
+	}
+	if pid == 0 {
+		return "", scriptErr("task %s: timeout waiting for task reply (wait would block: %s has not exited)", parent.label, child.label)
+	}
+	// WIFEXITED / WIFSIGNALED as user space decodes the status.
+	switch sig := status & 0x7f; {
+	case sig == 0:
+		child.reaped = true
+		return "exited=" + strconv.Itoa((status>>8)&0xff), nil
+	case sig != 0x7f:
+		child.reaped = true
+		return "signaled=" + strconv.Itoa(sig), nil
+	}
+	return "status=" + strconv.Itoa(status), nil
+}

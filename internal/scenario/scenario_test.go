@@ -1,0 +1,268 @@
+package scenario_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kernsim/kernsim"
+	"github.com/kernsim/kernsim/internal/scenario"
+)
+
+// boot returns a fresh 4.19 kernel that is powered off, and checked for
+// leaks and consistency, when the test ends.
+func boot(t *testing.T) *kernsim.Kernel {
+	t.Helper()
+	k, err := kernsim.Boot(kernsim.Config{})
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		assert.NoError(t, k.Check())
+		k.PowerOff()
+		assert.NoError(t, k.Leaks())
+	})
+	return k
+}
+
+func run(t *testing.T, script string) []string {
+	t.Helper()
+	got, err := scenario.RunSim(boot(t), script)
+	require.NoError(t, err, "lines so far: %q", got)
+	return got
+}
+
+func TestSteps(t *testing.T) {
+	t.Parallel()
+	// The helper's comment rule: '#' at the start of a word (realkernel's
+	// stepCount cases, plus the words themselves).
+	tests := []struct {
+		script string
+		want   []string
+	}{
+		{"", nil},
+		{"# x\n   \n\t# y", nil},
+		{"a b # c\n#d\nsethostname init a#b\n", []string{"a b", "sethostname init a#b"}},
+		{"  # indented comment\ngetpid init   # trailing comment\n\tunshare\tinit  0x4000000\n",
+			[]string{"getpid init", "unshare init 0x4000000"}},
+	}
+	for _, tc := range tests {
+		assert.Equal(t, tc.want, scenario.Steps(tc.script), "script %q", tc.script)
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"link=uts:[4026531838]", "link=uts:[N]"},
+		{"link=pid_for_children:[4026532201]", "link=pid_for_children:[N]"},
+		{"pid=1234", "pid=N"},
+		{"hostname=pid=1", "hostname=pid=1"},
+		{"hostname=link=uts:[1]", "hostname=link=uts:[1]"},
+		{"EACCES", "EACCES"},
+		{"exited=3", "exited=3"},
+	}
+	for _, tc := range tests {
+		assert.Equal(t, tc.want, scenario.Normalize(tc.in), tc.in)
+	}
+}
+
+// TestResultFormats checks every kind of result line against the helper's
+// formats (helper.c: "uname=%s,%s,%s,%s", "hostname=%s", "link=%s", ...) and
+// the simulator's boot values (init_uts_ns: "Linux", "(none)", "x86_64").
+func TestResultFormats(t *testing.T) {
+	t.Parallel()
+	got := run(t, `
+gethostname init
+getdomainname init
+uname init
+sethostname init h
+setdomainname init d
+uname init
+readlink init init uts
+readlink init init user
+getpid init
+same_ns init init init uts
+clone init A CLONE_NEWUTS
+same_ns init init A uts
+same_ns init init A user
+exit A 300
+wait init A
+unshare init CLONE_PARENT
+`)
+	assert.Equal(t, []string{
+		"hostname=(none)",
+		"domainname=(none)",
+		"uname=Linux,(none),x86_64,(none)",
+		"ok",
+		"ok",
+		"uname=Linux,h,x86_64,d",
+		"link=uts:[4026531838]",  // PROC_UTS_INIT_INO
+		"link=user:[4026531837]", // PROC_USER_INIT_INO
+		"pid=1",
+		"same",
+		"ok",
+		"different",
+		"same",
+		"ok",
+		"exited=44", // exit(2) keeps the low byte: 300 & 0xff
+		"EINVAL",
+	}, got)
+}
+
+// TestUTSStory is the lecture's story; every answer is the one the real
+// kernel gives (realkernel's TestUTSStory) once init has a known hostname.
+func TestUTSStory(t *testing.T) {
+	t.Parallel()
+	got := run(t, `
+sethostname init host
+clone init A 0
+same_ns init init A uts
+clone init B CLONE_NEWUTS
+same_ns init init B uts
+sethostname B b
+gethostname init
+unshare A CLONE_NEWUTS
+sethostname A a
+open init fb B uts
+setns init fb CLONE_NEWUTS
+gethostname init
+gethostname A
+close init fb
+`)
+	assert.Equal(t, []string{"ok", "ok", "same", "ok", "different", "ok", "hostname=host",
+		"ok", "ok", "ok", "ok", "hostname=b", "hostname=a", "ok"}, got)
+}
+
+// TestFdLabels: labels are private to a task, a clone child gets copies (the
+// helper keeps them in the task's own memory), close forgets a label whatever
+// close(2) answers, and raw numbers reach setns unchanged.
+func TestFdLabels(t *testing.T) {
+	t.Parallel()
+	got := run(t, `
+sethostname init base
+clone init B CLONE_NEWUTS
+sethostname B b
+open init f B uts
+clone init C 0
+close C f
+setns init f 0
+gethostname init
+clone init S CLONE_FILES
+close S f
+close init f
+setns_badfd init 999 0
+setns_badfd init -1 CLONE_NEWUTS
+`)
+	assert.Equal(t, []string{"ok", "ok", "ok", "ok", "ok", "ok", "ok", "hostname=b",
+		"ok", "ok", "EBADF", "EBADF", "EBADF"}, got)
+}
+
+// TestScriptErrors: a script error ends the run with the helper's own
+// "error: ..." line (the messages realkernel's TestScriptErrors recorded from
+// the helper, and the helper's wording for the others) and an error.
+func TestScriptErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, script string
+		want         []string
+	}{
+		{"unknown task", "# only a comment\n\ngethostname nobody\ngethostname init\n",
+			[]string{"error: unknown task label nobody"}},
+		{"label reused", "clone init A 0\nclone init A 0\n",
+			[]string{"ok", "error: task label A already used"}},
+		{"exited task acts", "clone init A 0\nexit A 0\ngethostname A\n",
+			[]string{"ok", "ok", "error: task A has exited"}},
+		{"reaped target", "clone init A 0\nexit A 0\nwait init A\nreadlink init A uts\n",
+			[]string{"ok", "ok", "exited=0", "error: task A has been reaped"}},
+		{"bad flags", "unshare init CLONE_BOGUS\n",
+			[]string{"error: bad flags CLONE_BOGUS"}},
+		{"unknown fd label", "close init nosuch\n",
+			[]string{"error: unknown fd label nosuch (task init)"}},
+		{"unknown fd label in setns", "setns init nosuch 0\n",
+			[]string{"error: unknown fd label nosuch (task init)"}},
+		{"fd label reused", "open init f init uts\nopen init f init uts\n",
+			[]string{"ok", "error: fd label f too long or already open (task init)"}},
+		{"unknown step", "frobnicate init\n",
+			[]string{"error: unknown step frobnicate"}},
+		{"argument count", "gethostname init extra\n",
+			[]string{"error: wrong number of arguments for gethostname"}},
+		{"unknown namespace", "readlink init init foo\n",
+			[]string{"error: unknown namespace foo"}},
+		{"bad length", "sethostname_len init 512\n",
+			[]string{"error: task: bad length 512 (task init)"}},
+		{"bad uid", "drop_privs init -5\n",
+			[]string{"error: bad uid -5 (task init)"}},
+		{"bad exit code", "clone init A 0\nexit A x\n",
+			[]string{"ok", "error: bad exit code x"}},
+		{"label too long", "clone init " + strings.Repeat("L", 32) + " 0\n",
+			[]string{"error: task label " + strings.Repeat("L", 32) + " too long"}},
+		{"too many tasks", manyClones(32),
+			append(repeat("ok", 31), "error: too many tasks (max 32)")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := scenario.RunSim(boot(t), tc.script)
+			require.Error(t, err)
+			assert.Equal(t, tc.want, got)
+			assert.Contains(t, err.Error(), tc.want[len(tc.want)-1])
+		})
+	}
+}
+
+func manyClones(n int) string {
+	var b strings.Builder
+	for i := range n {
+		b.WriteString("clone init T" + string(rune('A'+i%26)) + string(rune('a'+i/26)) + " 0\n")
+	}
+	return b.String()
+}
+
+func repeat(s string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = s
+	}
+	return out
+}
+
+// TestSimulatorLimits: what the interpreter cannot do like the helper is a
+// script error, not a made-up answer.
+func TestSimulatorLimits(t *testing.T) {
+	t.Parallel()
+	// The simulator's init is the global init: it cannot exit.
+	got, err := scenario.RunSim(boot(t), "exit init 0\n")
+	require.Error(t, err)
+	require.Len(t, got, 1)
+	assert.True(t, strings.HasPrefix(got[0], "error: task init cannot exit in the simulator"), got[0])
+
+	// Waiting for a child that has not exited would block for ever.
+	got, err = scenario.RunSim(boot(t), "clone init A 0\nwait init A\n")
+	require.Error(t, err)
+	require.Len(t, got, 2)
+	assert.True(t, strings.HasPrefix(got[1], "error: task init: timeout waiting for task reply"), got[1])
+
+	_, err = scenario.RunSim(nil, "getpid init\n")
+	require.Error(t, err)
+}
+
+// TestPrivilegeSteps: drop_privs clears the capabilities (sethostname EPERM,
+// checked before the length), and a new user namespace gives them back over
+// a UTS namespace made with it.
+func TestPrivilegeSteps(t *testing.T) {
+	t.Parallel()
+	got := run(t, `
+clone init U 0
+drop_privs U 1000
+sethostname_len U 65
+drop_privs U 0
+unshare U CLONE_NEWUSER|CLONE_NEWUTS
+sethostname_len U 65
+sethostname_len U 64
+readlink U init uts
+wait U init
+wait init init
+`)
+	assert.Equal(t, []string{"ok", "ok", "EPERM", "EPERM", "ok", "EINVAL", "ok", "EACCES", "ECHILD", "ECHILD"}, got)
+}

@@ -118,6 +118,7 @@ func FreeNSProxy(ctx *ns.Ctx, p *NSProxy) {
 		p.net.Put(ctx)
 	}
 	ctx.Env.Refs.Untrack(&p.node)
+	p.release(ctx)
 	ctx.Exit("free_nsproxy")
 }
 
@@ -138,7 +139,10 @@ func (p *NSProxy) ID() uint64 { return p.id }
 func CreateNewNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, userNS *userns.Namespace) (*NSProxy, error) {
 	ctx.Enter("create_new_namespaces")
 	defer ctx.Exit("create_new_namespaces")
-	p := &NSProxy{}
+	p, _ := ctx.Env.Caches.NSProxy.Get().(*NSProxy) // kmem_cache_alloc(nsproxy_cachep)
+	if p == nil {
+		p = new(NSProxy)
+	}
 	p.count.Set(1)
 	var err error
 	if p.mnt, err = old.mnt.Copy(ctx, flags); err != nil {
@@ -186,7 +190,15 @@ func (p *NSProxy) unwind(ctx *ns.Ctx, err error) error {
 	if p.mnt != nil {
 		p.mnt.Put(ctx)
 	}
+	p.release(ctx)
 	return err
+}
+
+// release mirrors kmem_cache_free(nsproxy_cachep, p): the zeroed object goes
+// back to the Kernel's cache.
+func (p *NSProxy) release(ctx *ns.Ctx) {
+	*p = NSProxy{}
+	ctx.Env.Caches.NSProxy.Put(p)
 }
 
 // nsproxyFlags returns the CLONE_NEW* set that makes copy_namespaces and

@@ -1,6 +1,7 @@
 package ns
 
 import (
+	"sync"
 	"sync/atomic"
 
 	"github.com/kernsim/kernsim/refcount"
@@ -18,6 +19,19 @@ type Env struct {
 
 	// NSProxySeq numbers nsproxies as they are created (listing identity only).
 	NSProxySeq atomic.Uint64
+
+	// Caches mirror the kmem_caches the namespace objects come from.
+	Caches KmemCaches
+}
+
+// KmemCaches holds one Kernel's object caches: a freed object goes back to its
+// cache and the next allocation of that type reuses it, as with the kernel's
+// slab caches (nsproxy_cachep; uts namespaces come from kmalloc-512 in 4.19,
+// uts_ns_cache later). They keep the hot paths from allocating; a cache may
+// drop idle objects at any time, as a shrinking slab does.
+type KmemCaches struct {
+	NSProxy sync.Pool
+	UTS     sync.Pool
 }
 
 // Mainline reports whether the Kernel follows mainline rather than 4.19.13.

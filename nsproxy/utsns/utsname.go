@@ -111,6 +111,8 @@ func (n *Namespace) free(ctx *ns.Ctx) {
 	n.userNS.Put(ctx)
 	ctx.Env.Inums.Free(n.Inum())
 	ctx.Env.Refs.Untrack(&n.node)
+	*n = Namespace{} // kfree: back to the Kernel's cache
+	ctx.Env.Caches.UTS.Put(n)
 	ctx.Exit("free_uts_ns")
 }
 
@@ -175,7 +177,11 @@ func cloneUTSNS(ctx *ns.Ctx, userNS *userns.Namespace, old *Namespace) (*Namespa
 	if uc == nil {
 		return nil, uapi.Err("clone_uts_ns", uapi.ENOSPC, "max_uts_namespaces reached", "inc_uts_namespaces")
 	}
-	n := &Namespace{ucounts: uc, g: g, userNS: userNS}
+	n, _ := ctx.Env.Caches.UTS.Get().(*Namespace) // kmalloc
+	if n == nil {
+		n = new(Namespace)
+	}
+	n.ucounts, n.g, n.userNS = uc, g, userNS
 	n.InitCommon(ns.UTS, ctx.Env.Inums.Alloc())
 	n.kref.Init(ctx.Env.Refs, n)
 	g.Sem.Lock()

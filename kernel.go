@@ -1,6 +1,7 @@
 package kernsim
 
 import (
+	"github.com/kernsim/kernsim/procfs"
 	"github.com/kernsim/kernsim/refcount"
 	"github.com/kernsim/kernsim/task"
 )
@@ -92,6 +93,8 @@ func Boot(cfg Config) (*Kernel, error) {
 		PidMax:        cfg.PidMax,
 		BootProcInums: cfg.BootProcInums,
 	})
+	tk.Mount("/", task.NewRootFS())
+	tk.Mount("/proc", procfs.New(tk))
 	return &Kernel{Kernel: tk, cfg: cfg}, nil
 }
 

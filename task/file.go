@@ -2,7 +2,6 @@ package task
 
 import (
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/kernsim/kernsim/nsproxy/ns"
@@ -13,14 +12,16 @@ import (
 // RLIMIT_NOFILE_DEFAULT is the default soft limit on open files (INR_OPEN_CUR).
 const RLIMIT_NOFILE_DEFAULT = 1024
 
-// File mirrors the part of struct file the simulator needs: its count (f_count),
-// the path it was opened by, and, for an nsfs file, its namespace. All open
-// files on one namespace share its nsfs inode, which holds one namespace
-// reference between them (ns.NSFSGet).
+// File mirrors struct file: its count (f_count), the path it was opened by, the
+// access mode, the position, and the operations of the filesystem it belongs
+// to. An nsfs file's operations hold its namespace (see NewNSFile).
 type File struct {
 	count refcount.Atomic
 	path  string
-	ns    ns.Namespace // non-nil for nsfs files
+	flags int
+	mu    sync.Mutex // f_pos_lock
+	pos   int64
+	ops   FileOps
 	node  refcount.Node
 }
 
@@ -28,7 +29,12 @@ type File struct {
 func (f *File) Path() string { return f.path }
 
 // Namespace returns the namespace of an nsfs file (nil otherwise), without a reference.
-func (f *File) Namespace() ns.Namespace { return f.ns }
+func (f *File) Namespace() ns.Namespace {
+	if n, ok := f.ops.(*nsFile); ok {
+		return n.ns
+	}
+	return nil
+}
 
 // Count reads f_count.
 func (f *File) Count() int64 { return int64(f.count.Read()) }
@@ -40,14 +46,13 @@ func (f *File) RefCount() int64 { return f.Count() }
 
 func (f *File) get() { f.count.Inc() }
 
-// put mirrors fput: the last reference releases the file, and an nsfs file's
-// release drops its namespace reference (nsfs_evict → ns->ops->put).
+// put mirrors fput: the last reference releases the file (file_operations.release;
+// for nsfs, the last file on a namespace evicts its inode and drops the
+// namespace reference).
 func (f *File) put(ctx *ns.Ctx) {
 	if f.count.DecAndTest() {
 		ctx.Env.Refs.Untrack(&f.node)
-		if f.ns != nil {
-			ns.NSFSPut(ctx, f.ns)
-		}
+		f.ops.Release(ctx)
 	}
 }
 
@@ -126,17 +131,19 @@ func (fs *filesStruct) fget(fd int) *File {
 	return f
 }
 
-// Open opens path for reading and returns the lowest free descriptor, as
-// open(2) with O_RDONLY does. The paths the simulator knows are procfs's
-// namespace links, /proc/<pid>/ns/<type> (and /proc/self/ns/<type>), which
-// yield nsfs files holding a namespace reference, and the directories "/",
-// "/proc" and "/proc/<pid>". Anything else is ENOENT.
-func (t *Task) Open(path string) (int, error) {
+// Open mirrors open(2) with O_RDONLY: the lowest free descriptor on the file
+// at path. Paths resolve through the boot mount table: "/", the procfs mounted
+// at /proc (where /proc/<pid>/ns/<type> opens an nsfs file holding the
+// namespace), and later filesystems.
+func (t *Task) Open(path string) (int, error) { return t.OpenFlags(path, O_RDONLY) }
+
+// OpenFlags mirrors open(2) with an access mode (O_RDONLY, O_WRONLY, O_RDWR).
+func (t *Task) OpenFlags(path string, flags int) (int, error) {
 	if err := t.enter("open"); err != nil {
 		return -1, err
 	}
 	defer t.leave()
-	f, err := t.openFile(path)
+	f, err := t.openFile("open", path, flags)
 	if err != nil {
 		return -1, err
 	}
@@ -150,56 +157,151 @@ func (t *Task) Open(path string) (int, error) {
 	return fd, err
 }
 
-func (t *Task) openFile(path string) (*File, error) {
-	target, rest, err := t.resolveProc(path, "open")
+// openFile mirrors do_filp_open: walk the path, then open the inode it ends on.
+func (t *Task) openFile(op, path string, flags int) (*File, error) {
+	if flags&^O_ACCMODE != 0 || flags&O_ACCMODE == O_ACCMODE {
+		return nil, uapi.Err(op, uapi.EINVAL, "unsupported open flags", "build_open_flags")
+	}
+	ino, err := t.lookup(op, path, true)
 	if err != nil {
 		return nil, err
 	}
-	f := &File{path: path}
-	f.count.Set(1)
-	if strings.HasPrefix(rest, "ns/") {
-		n, err := t.procNSGet(target, strings.TrimPrefix(rest, "ns/"), "open")
-		if err != nil {
-			return nil, err
+	var ops FileOps
+	switch i := ino.(type) {
+	case MagicLink:
+		ops, err = i.OpenLink(t)
+	case Regular:
+		ops, err = i.Open(t, flags)
+	case Dir:
+		if flags&O_ACCMODE != O_RDONLY {
+			return nil, uapi.Err(op, uapi.EISDIR, path+" is a directory", "do_last")
 		}
-		ns.NSFSGet(&t.ctx, n)
-		f.ns = n
-	} else if rest != "" {
-		return nil, uapi.Err("open", uapi.ENOENT, path+" does not exist in the simulator", "path_openat")
+		ops = dirFile{}
+	default:
+		return nil, uapi.Err(op, uapi.ENXIO, path+" cannot be opened", "do_last")
 	}
+	if err != nil {
+		return nil, relabel(err, op)
+	}
+	f := &File{path: path, flags: flags, ops: ops}
+	f.count.Set(1)
 	t.k.Env.Refs.Track(&f.node, f)
 	return f, nil
 }
 
-// resolveProc parses a path under /proc: the target task for "/proc/<pid>/..."
-// (nil for "/" and "/proc") and the part after the pid.
-func (t *Task) resolveProc(path, op string) (*Task, string, error) {
-	switch strings.TrimRight(path, "/") {
-	case "", "/proc":
-		return nil, "", nil
+// Read mirrors read(2): at most n bytes from the file position, which advances.
+func (t *Task) Read(fd, n int) ([]byte, error) {
+	return t.rw("read", fd, func(f *File) (int, []byte, error) {
+		if f.flags&O_ACCMODE == O_WRONLY {
+			return 0, nil, uapi.Err("read", uapi.EBADF, "file not open for reading", "vfs_read")
+		}
+		b, err := f.ops.Read(t, f.pos, n)
+		return len(b), b, err
+	})
+}
+
+// Write mirrors write(2) at the file position, which advances by the count written.
+func (t *Task) Write(fd int, p []byte) (int, error) {
+	var wrote int
+	_, err := t.rw("write", fd, func(f *File) (int, []byte, error) {
+		if f.flags&O_ACCMODE == O_RDONLY {
+			return 0, nil, uapi.Err("write", uapi.EBADF, "file not open for writing", "vfs_write")
+		}
+		n, err := f.ops.Write(t, f.pos, p)
+		wrote = n
+		return n, nil, err
+	})
+	return wrote, err
+}
+
+func (t *Task) rw(op string, fd int, do func(*File) (int, []byte, error)) ([]byte, error) {
+	if err := t.enter(op); err != nil {
+		return nil, err
 	}
-	rest, ok := strings.CutPrefix(path, "/proc/")
+	defer t.leave()
+	t.allocLock.Lock()
+	files := t.files
+	t.allocLock.Unlock()
+	f := files.fget(fd)
+	if f == nil {
+		return nil, uapi.Err(op, uapi.EBADF, "fd "+strconv.Itoa(fd)+" is not open", "fdget_pos")
+	}
+	defer f.put(&t.ctx)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n, b, err := do(f)
+	if err != nil {
+		return nil, relabel(err, op)
+	}
+	f.pos += int64(n)
+	return b, nil
+}
+
+// ReadFile opens path, reads it to the end and closes it, as cat(1) does,
+// without using a descriptor of the task's table.
+func (t *Task) ReadFile(path string) (string, error) {
+	if err := t.enter("read"); err != nil {
+		return "", err
+	}
+	defer t.leave()
+	f, err := t.openFile("open", path, O_RDONLY)
+	if err != nil {
+		return "", err
+	}
+	defer f.put(&t.ctx)
+	var out []byte
+	for {
+		b, err := f.ops.Read(t, int64(len(out)), 4096)
+		if err != nil {
+			return "", relabel(err, "read")
+		}
+		if len(b) == 0 {
+			return string(out), nil
+		}
+		out = append(out, b...)
+	}
+}
+
+// WriteFile opens path for writing, writes data with one write(2) at offset 0
+// and closes it, as `echo data > path` does. A short write is not an error
+// here: the count written is returned.
+func (t *Task) WriteFile(path, data string) (int, error) {
+	if err := t.enter("write"); err != nil {
+		return 0, err
+	}
+	defer t.leave()
+	f, err := t.openFile("open", path, O_WRONLY)
+	if err != nil {
+		return 0, err
+	}
+	defer f.put(&t.ctx)
+	n, err := f.ops.Write(t, 0, []byte(data))
+	return n, relabelNil(err, "write")
+}
+
+func relabelNil(err error, op string) error {
+	if err == nil {
+		return nil
+	}
+	return relabel(err, op)
+}
+
+// Readdir lists the directory at path (getdents).
+func (t *Task) Readdir(path string) ([]string, error) {
+	if err := t.enter("getdents"); err != nil {
+		return nil, err
+	}
+	defer t.leave()
+	ino, err := t.lookup("getdents", path, true)
+	if err != nil {
+		return nil, err
+	}
+	d, ok := ino.(Dir)
 	if !ok {
-		return nil, "", uapi.Err(op, uapi.ENOENT, path+" does not exist in the simulator", "path_openat")
+		return nil, uapi.Err("getdents", uapi.ENOTDIR, path+" is not a directory", "iterate_dir")
 	}
-	pidPart, rest, _ := strings.Cut(rest, "/")
-	var target *Task
-	switch pidPart {
-	case "self":
-		target = t.groupLeader
-	case "thread-self":
-		target = t
-	default:
-		n, err := strconv.Atoi(pidPart)
-		if err != nil || n <= 0 {
-			return nil, "", uapi.Err(op, uapi.ENOENT, path+": no such /proc entry", "proc_pid_lookup")
-		}
-		target = t.k.Task(int32(n))
-		if target == nil {
-			return nil, "", uapi.Err(op, uapi.ENOENT, "no task with pid "+pidPart, "proc_pid_lookup")
-		}
-	}
-	return target, strings.TrimRight(rest, "/"), nil
+	names, err := d.Readdir(t)
+	return names, relabelNil(err, "getdents")
 }
 
 // Close mirrors close(2): EBADF for a descriptor that is not open.

@@ -21,7 +21,7 @@ func (t *Task) procNSGet(target *Task, name, op string) (ns.Namespace, error) {
 	if !ok || typ == ns.TIME {
 		return nil, uapi.Err(op, uapi.ENOENT, "/proc/<pid>/ns/"+name+" does not exist", "proc_ns_dir_lookup")
 	}
-	if err := t.ptraceMayAccess(target, op); err != nil {
+	if err := t.PtraceMayAccess(target, op); err != nil {
 		return nil, err
 	}
 	target.allocLock.Lock()
@@ -45,14 +45,14 @@ func (t *Task) procNSGet(target *Task, name, op string) (ns.Namespace, error) {
 	return n, nil
 }
 
-// ptraceMayAccess mirrors the PTRACE_MODE_READ_FSCREDS test of
+// PtraceMayAccess mirrors the PTRACE_MODE_READ_FSCREDS test of
 // __ptrace_may_access (kernel/ptrace.c) as far as credentials go: the same
 // thread group, or the caller's fsuid/fsgid matching the target's real, effective
 // and saved ids, or CAP_SYS_PTRACE over the target's user namespace; then, for
 // a target that has not exited, dumpability: a non-dumpable one (see
 // commitCreds) needs CAP_SYS_PTRACE over its mm's user namespace; last, the
 // capability LSM's cap_ptrace_access_check. Other LSMs are not modelled.
-func (t *Task) ptraceMayAccess(target *Task, op string) error {
+func (t *Task) PtraceMayAccess(target *Task, op string) error {
 	if target.tgid == t.tgid {
 		return nil
 	}
@@ -80,33 +80,57 @@ func (t *Task) ptraceMayAccess(target *Task, op string) error {
 	return nil
 }
 
-// Readlink mirrors readlink(2) on /proc/<pid>/ns/<type>: "uts:[4026531838]". It
-// takes and drops a reference, leaving every count as it was.
+// Readlink mirrors readlink(2): the text of the symbolic link at path, for
+// example "uts:[4026531838]" for /proc/<pid>/ns/uts (which takes and drops a
+// namespace reference, leaving every count as it was). A path that is not a
+// link is EINVAL.
 func (t *Task) Readlink(path string) (string, error) {
 	if err := t.enter("readlink"); err != nil {
 		return "", err
 	}
 	defer t.leave()
-	target, rest, err := t.resolveProc(path, "readlink")
+	ino, err := t.lookup("readlink", path, false)
 	if err != nil {
 		return "", err
 	}
-	name, ok := cutNS(rest)
-	if target == nil || !ok {
+	l, ok := ino.(Symlink)
+	if !ok {
 		return "", uapi.Err("readlink", uapi.EINVAL, path+" is not a symbolic link", "vfs_readlink")
 	}
-	n, err := t.procNSGet(target, name, "readlink")
-	if err != nil {
-		return "", err
-	}
-	link := n.NS().Link()
-	n.Put(&t.ctx)
-	return link, nil
+	text, err := l.Readlink(t)
+	return text, relabelNil(err, "readlink")
 }
 
-func cutNS(rest string) (string, bool) {
-	if len(rest) > 3 && rest[:3] == "ns/" {
-		return rest[3:], true
-	}
-	return "", false
+// ProcNSGet resolves /proc/<pid>/ns/<name> of target for the calling task t to a
+// referenced namespace (see procNSGet). procfs calls it.
+func (t *Task) ProcNSGet(target *Task, name, op string) (ns.Namespace, error) {
+	return t.procNSGet(target, name, op)
 }
+
+// PutNS drops a namespace reference taken by ProcNSGet.
+func (t *Task) PutNS(n ns.Namespace) { n.Put(&t.ctx) }
+
+// nsFile is an open nsfs file (fs/nsfs.c): it shares its namespace's nsfs
+// inode, which holds one namespace reference for all open files.
+type nsFile struct{ ns ns.Namespace }
+
+// NewNSFile mirrors ns_get_path + dentry_open for a namespace whose reference
+// the caller took (ops->get): the file shares the namespace's stashed nsfs
+// inode (ns.NSFSGet), which keeps the reference or drops the extra one.
+func (t *Task) NewNSFile(n ns.Namespace) FileOps {
+	ns.NSFSGet(&t.ctx, n)
+	return &nsFile{ns: n}
+}
+
+// Read: nsfs files have no read operation (EINVAL).
+func (f *nsFile) Read(*Task, int64, int) ([]byte, error) {
+	return nil, uapi.Err("read", uapi.EINVAL, "nsfs files cannot be read", "vfs_read")
+}
+
+// Write: nsfs files are opened read-only and have no write operation.
+func (f *nsFile) Write(*Task, int64, []byte) (int, error) {
+	return 0, uapi.Err("write", uapi.EINVAL, "nsfs files cannot be written", "vfs_write")
+}
+
+// Release drops the file's share of the nsfs inode (nsfs_evict at the last).
+func (f *nsFile) Release(ctx *ns.Ctx) { ns.NSFSPut(ctx, f.ns) }

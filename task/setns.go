@@ -35,10 +35,10 @@ func (t *Task) Setns(fd int, nstype uapi.CloneFlags) error {
 		return uapi.Err("setns", uapi.EBADF, "fd "+strconv.Itoa(fd)+" is not open", "proc_ns_fget")
 	}
 	defer f.put(ctx)
-	if f.ns == nil {
+	target := f.Namespace()
+	if target == nil {
 		return uapi.Err("setns", uapi.EINVAL, f.path+" is not an nsfs file", "proc_ns_fget")
 	}
-	target := f.ns
 	if nstype != 0 && nstype != target.NS().Type().Flag() {
 		return uapi.Err("setns", uapi.EINVAL, "nstype "+nstype.String()+" does not match the "+target.NS().Type().Name()+" namespace", "setns")
 	}

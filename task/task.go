@@ -31,6 +31,7 @@ type Kernel struct {
 	nrThreads atomic.Int32 // nr_threads
 	maxThread int          // max_threads
 	halted    bool
+	mounts    []mount // the boot mount table, longest path first (under tasklist)
 }
 
 // Params configures NewKernel; kernsim.Config fills it.

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/kernsim/kernsim/nsproxy/ns"
 	"github.com/kernsim/kernsim/refcount"
@@ -24,12 +25,14 @@ type Namespace struct {
 	count     refcount.Atomic // atomic_t count
 	parent    *Namespace      // holds a reference; nil for init_user_ns
 	level     int
-	owner     uint32 // kuid of the creator's euid
-	group     uint32 // kgid of the creator's egid
-	flags     uint32
-	uidMap    IDMap
+	owner     uint32        // kuid of the creator's euid
+	group     uint32        // kgid of the creator's egid
+	flags     atomic.Uint32 // USERNS_SETGROUPS_ALLOWED; written under Globals.stateMu
+	uidMap    IDMap         // storage of maps set at construction; see loadMap
 	gidMap    IDMap
-	ucounts   *Ucounts // the (parent, owner) charge for this namespace
+	projidMap IDMap
+	maps      [nrMapKinds]atomic.Pointer[IDMap] // maps published by map_write
+	ucounts   *Ucounts                          // the (parent, owner) charge for this namespace
 	ucountMax [UCOUNT_COUNTS]int64
 	g         *Globals
 	node      refcount.Node
@@ -55,11 +58,12 @@ func NewGlobals(env *ns.Env, maxThreads int) *Globals {
 		g.lastCap = uapi.CAP_LAST_CAP_MAINLINE
 	}
 	g.ucounts.m = make(map[ucountKey]*Ucounts)
-	init := &Namespace{g: g, flags: USERNS_SETGROUPS_ALLOWED}
+	init := &Namespace{g: g}
+	init.flags.Store(USERNS_SETGROUPS_ALLOWED)
 	init.InitCommon(ns.USER, ns.PROC_USER_INIT_INO)
 	init.count.Set(3)
 	full := IDMap{Extents: []IDMapExtent{{0, 0, math.MaxUint32}}}
-	init.uidMap, init.gidMap = full, full
+	init.uidMap, init.gidMap, init.projidMap = full, full, full
 	for i := range init.ucountMax {
 		init.ucountMax[i] = int64(maxThreads / 2)
 	}
@@ -149,13 +153,13 @@ func (n *Namespace) OwnerUID() uint32 { return n.owner }
 func (n *Namespace) OwnerGID() uint32 { return n.group }
 
 // UIDMap returns a copy of the uid map's extents.
-func (n *Namespace) UIDMap() []IDMapExtent { return append([]IDMapExtent(nil), n.uidMap.Extents...) }
+func (n *Namespace) UIDMap() []IDMapExtent { return n.Map(UIDMap) }
 
 // GIDMap returns a copy of the gid map's extents.
-func (n *Namespace) GIDMap() []IDMapExtent { return append([]IDMapExtent(nil), n.gidMap.Extents...) }
+func (n *Namespace) GIDMap() []IDMapExtent { return n.Map(GIDMap) }
 
 // SetgroupsAllowed reports the USERNS_SETGROUPS_ALLOWED flag.
-func (n *Namespace) SetgroupsAllowed() bool { return n.flags&USERNS_SETGROUPS_ALLOWED != 0 }
+func (n *Namespace) SetgroupsAllowed() bool { return n.flags.Load()&USERNS_SETGROUPS_ALLOWED != 0 }
 
 // RefKind, RefID and RefCount let the leak registry list the namespace.
 func (n *Namespace) RefKind() string   { return "user_namespace" }
@@ -204,10 +208,13 @@ func CreateUserNS(ctx *ns.Ctx, new *Cred) error {
 		level:   parent.level + 1,
 		owner:   new.EUID,
 		group:   new.EGID,
-		flags:   parent.flags,
 		ucounts: uc,
 		g:       g,
 	}
+	// Inherit USERNS_SETGROUPS_ALLOWED from the parent under userns_state_mutex.
+	g.stateMu.Lock()
+	n.flags.Store(parent.flags.Load())
+	g.stateMu.Unlock()
 	n.InitCommon(ns.USER, ctx.Env.Inums.Alloc())
 	n.count.Set(1)
 	for i := range n.ucountMax {

@@ -117,10 +117,16 @@ func (k *Kernel) Check() error {
 		if users != n.NS().NSFSUsers() {
 			errs = append(errs, fmt.Sprintf("%s: %d nsfs users recorded, %d open files", n.NS().Link(), n.NS().NSFSUsers(), users))
 		}
-		if users > 0 {
-			return 1
+		var pinned int64
+		for _, f := range files {
+			if f.Pinned() == n {
+				pinned++
+			}
 		}
-		return 0
+		if users > 0 {
+			return 1 + pinned
+		}
+		return pinned
 	}
 	allProxies := append([]*nsproxy.NSProxy{k.InitNSProxy}, proxies...)
 	for _, p := range allProxies {
@@ -187,6 +193,11 @@ func (k *Kernel) Check() error {
 		for _, t := range tasks {
 			if t.State() != task.Dead && t.Cred() == cr {
 				c++
+			}
+		}
+		for _, f := range files {
+			if f.Cred() == cr {
+				c++ // f_cred
 			}
 		}
 		expect("cred "+cr.RefID(), cr.Usage(), c)

@@ -3,6 +3,7 @@ package procfs
 import (
 	"strconv"
 
+	"github.com/kernsim/kernsim/nsproxy/userns"
 	"github.com/kernsim/kernsim/task"
 )
 
@@ -17,11 +18,22 @@ func (d pidDir) Lookup(_ *task.Task, name string) (task.Inode, error) {
 		return nsDir(d), nil
 	case "task":
 		return taskDir(d), nil
+	case "uid_map":
+		return mapFile{d.t, userns.UIDMap}, nil
+	case "gid_map":
+		return mapFile{d.t, userns.GIDMap}, nil
+	case "projid_map":
+		return mapFile{d.t, userns.ProjidMap}, nil
+	case "setgroups":
+		return setgroupsFile{d.t}, nil
 	}
 	return nil, noent("/proc/" + strconv.Itoa(int(d.t.PID())) + "/" + name)
 }
 
-func (pidDir) Readdir(*task.Task) ([]string, error) { return []string{"ns", "task"}, nil }
+// Readdir lists the entries in tgid_base_stuff order.
+func (pidDir) Readdir(*task.Task) ([]string, error) {
+	return []string{"task", "ns", "uid_map", "gid_map", "projid_map", "setgroups"}, nil
+}
 
 // taskDir is /proc/<pid>/task: one directory per thread of the group.
 type taskDir struct{ t *task.Task }

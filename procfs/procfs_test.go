@@ -34,6 +34,8 @@ func unprivileged(t *testing.T, p *task.Task) *task.Task {
 	require.NoError(t, err)
 	require.NoError(t, c.Setresgid(1000, 1000, 1000))
 	require.NoError(t, c.Setresuid(1000, 1000, 1000))
+	require.NoError(t, c.Execve("sh")) // a login shell: dumpable, no capabilities
+	require.Zero(t, c.Cred().CapEffective)
 	return c
 }
 

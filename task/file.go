@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/kernsim/kernsim/nsproxy/ns"
+	"github.com/kernsim/kernsim/nsproxy/userns"
 	"github.com/kernsim/kernsim/refcount"
 	"github.com/kernsim/kernsim/uapi"
 )
@@ -22,8 +23,22 @@ type File struct {
 	mu    sync.Mutex // f_pos_lock
 	pos   int64
 	ops   FileOps
+	cred  *userns.Cred // f_cred: the opener's credentials, referenced
 	node  refcount.Node
 }
+
+// Pinned returns the namespace an open file's operations hold a reference on
+// besides nsfs (a /proc/<pid>/uid_map file holds its user namespace), or nil.
+// Invariant checkers use it to account for every reference.
+func (f *File) Pinned() ns.Namespace {
+	if p, ok := f.ops.(interface{ Pinned() ns.Namespace }); ok {
+		return p.Pinned()
+	}
+	return nil
+}
+
+// Cred returns f_cred, the credentials the file was opened with, without a reference.
+func (f *File) Cred() *userns.Cred { return f.cred }
 
 // Path returns the path the file was opened by.
 func (f *File) Path() string { return f.path }
@@ -53,6 +68,7 @@ func (f *File) put(ctx *ns.Ctx) {
 	if f.count.DecAndTest() {
 		ctx.Env.Refs.Untrack(&f.node)
 		f.ops.Release(ctx)
+		f.cred.Put(ctx)
 	}
 }
 
@@ -183,7 +199,7 @@ func (t *Task) openFile(op, path string, flags int) (*File, error) {
 	if err != nil {
 		return nil, relabel(err, op)
 	}
-	f := &File{path: path, flags: flags, ops: ops}
+	f := &File{path: path, flags: flags, ops: ops, cred: t.cred.Get()}
 	f.count.Set(1)
 	t.k.Env.Refs.Track(&f.node, f)
 	return f, nil

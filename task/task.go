@@ -215,7 +215,11 @@ func (t *Task) PID() int32 { return t.pid }
 func (t *Task) TGID() int32 { return t.tgid }
 
 // Comm returns the task's name.
-func (t *Task) Comm() string { return t.comm }
+func (t *Task) Comm() string {
+	t.allocLock.Lock()
+	defer t.allocLock.Unlock()
+	return t.comm
+}
 
 // Kernel returns the kernel the task runs in.
 func (t *Task) Kernel() *Kernel { return t.k }
@@ -335,4 +339,18 @@ func (l *taskList) slice() []*Task {
 		s = append(s, c)
 	}
 	return s
+}
+
+// Ctx returns the task's "current" context (its Kernel's Env, trace cursor and
+// euid), for filesystems that call kernel functions on the task's behalf.
+func (t *Task) Ctx() *ns.Ctx { return &t.ctx }
+
+// Dumpable reports get_dumpable(mm) == SUID_DUMP_USER (false once commit_creds
+// changed the task's ids or raised its capabilities; a task without an mm is
+// not dumpable).
+func (t *Task) Dumpable() bool {
+	if State(t.state.Load()) != Running {
+		return false
+	}
+	return !t.mm.nonDumpable.Load()
 }

@@ -1,6 +1,7 @@
 package kernsim
 
 import (
+	"github.com/kernsim/kernsim/nsproxy/pidns"
 	"github.com/kernsim/kernsim/procfs"
 	"github.com/kernsim/kernsim/refcount"
 	"github.com/kernsim/kernsim/task"
@@ -58,7 +59,7 @@ func (c Config) withDefaults() Config {
 		c.Machine = "x86_64"
 	}
 	if c.PidMax == 0 {
-		c.PidMax = task.PID_MAX_DEFAULT
+		c.PidMax = pidns.PID_MAX_DEFAULT
 	}
 	if c.BootProcInums == 0 {
 		c.BootProcInums = 151

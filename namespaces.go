@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kernsim/kernsim/nsproxy/ns"
+	"github.com/kernsim/kernsim/nsproxy/pidns"
 	"github.com/kernsim/kernsim/nsproxy/userns"
 	"github.com/kernsim/kernsim/task"
 )
@@ -38,7 +39,7 @@ func (k *Kernel) Namespaces() []NSInfo {
 	}
 	add(k.UserNS.Init)
 	add(k.UTS.Init)
-	for _, n := range []ns.Namespace{k.Other.IPC, k.Other.MNT, k.Other.PID, k.Other.NET, k.Other.CGROUP} {
+	for _, n := range []ns.Namespace{k.Other.IPC, k.Other.MNT, k.PidNS.Init, k.Other.NET, k.Other.CGROUP} {
 		add(n)
 	}
 	for _, o := range k.Refs().Objects() {
@@ -59,6 +60,9 @@ func (k *Kernel) Namespaces() []NSInfo {
 				info.Parent = p.Inum()
 				info.Owner = p.Inum()
 			}
+		}
+		if p, ok := n.(*pidns.Namespace); ok && p.Parent() != nil {
+			info.Parent = p.Parent().Inum()
 		}
 		for _, t := range tasks {
 			if taskNS(k, t, c.Type()) == n {
@@ -84,7 +88,7 @@ func taskNS(k *Kernel, t *task.Task, typ ns.Type) ns.Namespace {
 	case ns.USER:
 		return t.UserNS()
 	case ns.PID:
-		return k.Other.PID // the active pid namespace (one level today)
+		return t.ActivePidNS()
 	}
 	p := t.NSProxy()
 	if p == nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/kernsim/kernsim/nsproxy"
 	"github.com/kernsim/kernsim/nsproxy/ns"
+	"github.com/kernsim/kernsim/nsproxy/pidns"
 	"github.com/kernsim/kernsim/nsproxy/userns"
 	"github.com/kernsim/kernsim/nsproxy/utsns"
 	"github.com/kernsim/kernsim/task"
@@ -49,9 +50,10 @@ func (k *Kernel) Snapshot() Snapshot {
 	add("static init_nsproxy count=%d", k.InitNSProxy.Count())
 	add("static init_user_ns count=%d", k.UserNS.Init.Count())
 	add("static init_uts_ns count=%d name=%q", k.UTS.Init.Count(), k.UTS.Init.Nodename())
-	for _, n := range []ns.Namespace{k.Other.MNT, k.Other.IPC, k.Other.PID, k.Other.NET, k.Other.CGROUP} {
+	for _, n := range []ns.Namespace{k.Other.MNT, k.Other.IPC, k.PidNS.Init, k.Other.NET, k.Other.CGROUP} {
 		add("static %s count=%d", n.NS().Link(), n.Count())
 	}
+	add("static init_pid_ns pid_allocated=%#x last_pid=%d", k.PidNS.Init.PidAllocated(), k.PidNS.Init.LastPid())
 	add("inums in use=%d ucounts=%d nr_threads=%d warnings=%d",
 		k.Env.Inums.InUse(), k.UserNS.UcountEntries(), k.NrThreads(), len(k.Warnings()))
 	return Snapshot{Lines: l}
@@ -85,8 +87,14 @@ func (k *Kernel) Check() error {
 	var users []*userns.Namespace
 	var creds []*userns.Cred
 	var files []*task.File
+	var pidNSs []*pidns.Namespace
+	var pids []*pidns.Pid
 	for _, o := range k.Refs().Objects() {
 		switch v := o.(type) {
+		case *pidns.Namespace:
+			pidNSs = append(pidNSs, v)
+		case *pidns.Pid:
+			pids = append(pids, v)
 		case *nsproxy.NSProxy:
 			proxies = append(proxies, v)
 		case *utsns.Namespace:
@@ -173,20 +181,42 @@ func (k *Kernel) Check() error {
 				c++
 			}
 		}
+		for _, o := range pidNSs {
+			if o.UserNS() == u {
+				c++
+			}
+		}
 		expect(u.Link(), u.Count(), c+fileRefs(u))
 	}
-	bases := map[ns.Namespace]int64{k.Other.MNT: 2, k.Other.IPC: 1, k.Other.PID: 2, k.Other.NET: 1, k.Other.CGROUP: 2}
-	for _, n := range []ns.Namespace{k.Other.MNT, k.Other.IPC, k.Other.PID, k.Other.NET, k.Other.CGROUP} {
+	bases := map[ns.Namespace]int64{k.Other.MNT: 2, k.Other.IPC: 1, k.Other.NET: 1, k.Other.CGROUP: 2}
+	for _, n := range []ns.Namespace{k.Other.MNT, k.Other.IPC, k.Other.NET, k.Other.CGROUP} {
 		c := bases[n]
-		if n != k.Other.PID { // init_pid_ns is never counted
-			for _, p := range proxies {
-				if p.Namespace(n.NS().Type()) == n {
-					c++
-				}
+		for _, p := range proxies {
+			if p.Namespace(n.NS().Type()) == n {
+				c++
 			}
-			c += fileRefs(n)
 		}
-		expect(n.NS().Link(), n.Count(), c)
+		expect(n.NS().Link(), n.Count(), c+fileRefs(n))
+	}
+	expect(k.PidNS.Init.Link(), k.PidNS.Init.Count(), 2) // init_pid_ns is never counted
+	for _, n := range pidNSs {
+		var c int64
+		for _, p := range proxies {
+			if p.PIDForChildren() == n {
+				c++
+			}
+		}
+		for _, p := range pids {
+			if p.Namespace() == n {
+				c++ // a struct pid holds its innermost namespace
+			}
+		}
+		for _, ch := range pidNSs {
+			if ch.Parent() == n {
+				c++
+			}
+		}
+		expect(n.Link(), n.Count(), c+fileRefs(n))
 	}
 	for _, cr := range creds {
 		var c int64

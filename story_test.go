@@ -36,7 +36,7 @@ func storyCountsOf(k *kernsim.Kernel) storyCounts {
 		IPC:         k.Other.IPC.Count(),
 		NET:         k.Other.NET.Count(),
 		CGROUP:      k.Other.CGROUP.Count(),
-		PID:         k.Other.PID.Count(),
+		PID:         k.PidNS.Init.Count(),
 	}
 }
 
@@ -132,19 +132,19 @@ func TestUTSStory(t *testing.T) {
 	require.Same(t, k.UserNS.Init, bu.UserNS())
 	require.GreaterOrEqual(t, bu.Inum(), ns.PROC_DYNAMIC_FIRST)
 	for _, other := range []uint32{k.UTS.Init.Inum(), k.UserNS.Init.Inum(), k.Other.MNT.Inum(), k.Other.NET.Inum(),
-		k.Other.IPC.Inum(), k.Other.PID.Inum(), k.Other.CGROUP.Inum()} {
+		k.Other.IPC.Inum(), k.PidNS.Init.Inum(), k.Other.CGROUP.Inum()} {
 		require.NotEqual(t, other, bu.Inum())
 	}
 	require.Same(t, k.Other.MNT, bp.MNT())
 	require.Same(t, k.Other.IPC, bp.IPC())
 	require.Same(t, k.Other.NET, bp.NET())
 	require.Same(t, k.Other.CGROUP, bp.CGROUP())
-	require.Same(t, k.Other.PID, bp.PIDForChildren())
+	require.Same(t, k.PidNS.Init, bp.PIDForChildren())
 	want = prev.plusNSProxy(1)
 	want.InitUser += 2 // B's cred + the new uts namespace's owner reference
 	require.Equal(t, want, storyCountsOf(k))
 	require.Equal(t, int64(3), k.InitNSProxy.Count())
-	require.Equal(t, int64(2), k.Other.PID.Count())
+	require.Equal(t, int64(2), k.PidNS.Init.Count())
 	require.Equal(t, 1, k.Refs().CountKind("uts_namespace"))
 	require.Equal(t, "(none)", b.Hostname()) // the name is copied from init's
 	link, err = init.Readlink(fmt.Sprintf("/proc/%d/ns/uts", b.PID()))

@@ -144,7 +144,9 @@ func traceCases() []traceCase {
 				return b, func() error { return b.Setns(fd, uapi.CLONE_NEWUTS) }
 			},
 			want: traceCat([]string{"__x64_sys_setns"}, traceNewNSShare,
-				[]string{"utsns_install", "switch_task_namespaces", "free_nsproxy", "free_uts_ns"}),
+				[]string{"utsns_install", "switch_task_namespaces", "free_nsproxy",
+					// free_nsproxy's order (§6): mnt, uts, ipc, pid; put_cgroup_ns and put_net are inline
+					"put_mnt_ns", "free_uts_ns", "put_ipc_ns", "put_pid_ns"}),
 			after: func(t *testing.T, k *kernsim.Kernel, b *task.Task) {
 				assert.Same(t, k.UTS.Init, b.NSProxy().UTS())
 				assert.Equal(t, 0, k.Refs().CountKind("uts_namespace"))
@@ -157,7 +159,7 @@ func traceCases() []traceCase {
 				return b, func() error { return b.Exit(0) }
 			},
 			want: []string{"do_exit", "exit_task_namespaces", "switch_task_namespaces", "free_nsproxy",
-				"free_uts_ns", "exit_notify"},
+				"put_mnt_ns", "free_uts_ns", "put_ipc_ns", "put_pid_ns", "exit_notify"},
 			after: func(t *testing.T, k *kernsim.Kernel, b *task.Task) {
 				assert.Nil(t, b.NSProxy(), "§6: a zombie has no nsproxy")
 				assert.Equal(t, task.Zombie, b.State())
@@ -224,7 +226,9 @@ func TestTracePIDFilter(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, c.PID(), pid)
 	assert.Equal(t, 3<<8, status)
-	assert.Equal(t, []string{"do_wait", "release_task"}, tr.Names())
+	// release_task frees the child's struct pid (free_pid, then put_pid and
+	// put_pid_ns) and drops its process group and session pids.
+	assert.Equal(t, []string{"do_wait", "release_task", "free_pid", "put_pid", "put_pid_ns", "put_pid", "put_pid"}, tr.Names())
 	k.PowerOff()
 	require.NoError(t, k.Leaks())
 }

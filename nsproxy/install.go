@@ -3,6 +3,7 @@ package nsproxy
 import (
 	"github.com/kernsim/kernsim/nsproxy/initns"
 	"github.com/kernsim/kernsim/nsproxy/ns"
+	"github.com/kernsim/kernsim/nsproxy/pidns"
 	"github.com/kernsim/kernsim/nsproxy/userns"
 	"github.com/kernsim/kernsim/nsproxy/utsns"
 	"github.com/kernsim/kernsim/uapi"
@@ -12,9 +13,10 @@ import (
 // nsproxy being built: its cred, whether other threads share its thread group,
 // and how many tasks share its fs_struct.
 type Installer struct {
-	Cred    *userns.Cred // current_cred()
-	Threads int          // threads in current's thread group (1 = single-threaded)
-	FSUsers int          // current->fs->users
+	Cred    *userns.Cred     // current_cred()
+	Threads int              // threads in current's thread group (1 = single-threaded)
+	FSUsers int              // current->fs->users
+	Active  *pidns.Namespace // task_active_pid_ns(current)
 	// NewCred is set by userns_install: the credentials the caller must commit.
 	NewCred *userns.Cred
 }
@@ -30,6 +32,8 @@ func Install(ctx *ns.Ctx, p *NSProxy, in *Installer, target ns.Namespace) error 
 		return utsnsInstall(ctx, p, in, n)
 	case *userns.Namespace:
 		return usernsInstall(ctx, in, n)
+	case *pidns.Namespace:
+		return pidnsInstall(ctx, p, in, n)
 	case *initns.Namespace:
 		return initnsInstall(ctx, p, in, n)
 	}
@@ -115,10 +119,36 @@ func (p *NSProxy) slot(t ns.Type) **initns.Namespace {
 		return &p.ipc
 	case ns.MNT:
 		return &p.mnt
-	case ns.PID:
-		return &p.pidForChildren
 	case ns.NET:
 		return &p.net
 	}
 	return &p.cgroup
+}
+
+// pidnsInstall mirrors pidns_install (kernel/pid_namespace.c): CAP_SYS_ADMIN in
+// the target's owner and in the caller's user namespace (EPERM); the target
+// must be the caller's active pid namespace or one of its descendants
+// (EINVAL); then only pid_ns_for_children changes — the caller keeps its pid.
+func pidnsInstall(ctx *ns.Ctx, p *NSProxy, in *Installer, n *pidns.Namespace) error {
+	ctx.Enter("pidns_install")
+	defer ctx.Exit("pidns_install")
+	if !userns.NSCapable(in.Cred, n.UserNS(), uapi.CAP_SYS_ADMIN) ||
+		!userns.NSCapable(in.Cred, in.Cred.UserNS(), uapi.CAP_SYS_ADMIN) {
+		return uapi.Err("setns", uapi.EPERM, "no CAP_SYS_ADMIN in the target's owner and the caller's user namespace", "pidns_install")
+	}
+	active := in.Active
+	if n.Level() < active.Level() {
+		return uapi.Err("setns", uapi.EINVAL, "target pid namespace is above the caller's", "pidns_install")
+	}
+	anc := n
+	for anc.Level() > active.Level() {
+		anc = anc.Parent()
+	}
+	if anc != active {
+		return uapi.Err("setns", uapi.EINVAL, "target pid namespace is not the caller's or a descendant of it", "pidns_install")
+	}
+	n.Get()
+	p.pidForChildren.Put(ctx)
+	p.pidForChildren = n
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/kernsim/kernsim/nsproxy/initns"
 	"github.com/kernsim/kernsim/nsproxy/ns"
+	"github.com/kernsim/kernsim/nsproxy/pidns"
 	"github.com/kernsim/kernsim/nsproxy/userns"
 	"github.com/kernsim/kernsim/nsproxy/utsns"
 	"github.com/kernsim/kernsim/refcount"
@@ -17,7 +18,7 @@ type NSProxy struct {
 	uts            *utsns.Namespace
 	ipc            *initns.Namespace
 	mnt            *initns.Namespace
-	pidForChildren *initns.Namespace
+	pidForChildren *pidns.Namespace
 	net            *initns.Namespace
 	cgroup         *initns.Namespace
 	id             uint64 // creation sequence, for listings
@@ -30,8 +31,8 @@ type NSProxy struct {
 // simulator does not run as a Task) and init (pid 1), which inherits it through
 // the fork fast path. Kernel threads would add theirs; none are simulated. It
 // takes no namespace references: their boot counts already include it.
-func NewInit(uts *utsns.Globals, other *initns.Globals) *NSProxy {
-	p := &NSProxy{uts: uts.Init, ipc: other.IPC, mnt: other.MNT, pidForChildren: other.PID,
+func NewInit(uts *utsns.Globals, pid *pidns.Globals, other *initns.Globals) *NSProxy {
+	p := &NSProxy{uts: uts.Init, ipc: other.IPC, mnt: other.MNT, pidForChildren: pid.Init,
 		net: other.NET, cgroup: other.CGROUP, static: true}
 	p.count.Set(2)
 	return p
@@ -47,7 +48,7 @@ func (p *NSProxy) IPC() *initns.Namespace { return p.ipc }
 func (p *NSProxy) MNT() *initns.Namespace { return p.mnt }
 
 // PIDForChildren returns pid_ns_for_children without taking a reference.
-func (p *NSProxy) PIDForChildren() *initns.Namespace { return p.pidForChildren }
+func (p *NSProxy) PIDForChildren() *pidns.Namespace { return p.pidForChildren }
 
 // NET returns the network namespace without taking a reference.
 func (p *NSProxy) NET() *initns.Namespace { return p.net }
@@ -136,7 +137,7 @@ func (p *NSProxy) ID() uint64 { return p.id }
 // each CLONE_NEW* flag, a new reference on the old one otherwise), in the
 // kernel's order: mnt, uts, ipc, pid_for_children, cgroup, net. The first
 // failure unwinds the references taken so far, in reverse, and is returned.
-func CreateNewNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, userNS *userns.Namespace) (*NSProxy, error) {
+func CreateNewNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, userNS *userns.Namespace, active *pidns.Namespace) (*NSProxy, error) {
 	ctx.Enter("create_new_namespaces")
 	defer ctx.Exit("create_new_namespaces")
 	p, _ := ctx.Env.Caches.NSProxy.Get().(*NSProxy) // kmem_cache_alloc(nsproxy_cachep)
@@ -154,7 +155,7 @@ func CreateNewNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, userN
 	if p.ipc, err = old.ipc.Copy(ctx, flags); err != nil {
 		return nil, p.unwind(ctx, err)
 	}
-	if p.pidForChildren, err = old.pidForChildren.Copy(ctx, flags); err != nil {
+	if p.pidForChildren, err = pidns.CopyPidNS(ctx, flags, userNS, old.pidForChildren, active); err != nil {
 		return nil, p.unwind(ctx, err)
 	}
 	if p.cgroup, err = old.cgroup.Copy(ctx, flags); err != nil {
@@ -217,7 +218,7 @@ func nsproxyFlags(ctx *ns.Ctx) uapi.CloneFlags {
 // may not come with CLONE_SYSVSEM (EINVAL), and create_new_namespaces builds the
 // child's own nsproxy. It returns the nsproxy the child must point at, with the
 // child's reference taken.
-func CopyNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, cred *userns.Cred) (*NSProxy, error) {
+func CopyNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, cred *userns.Cred, active *pidns.Namespace) (*NSProxy, error) {
 	ctx.Enter("copy_namespaces")
 	defer ctx.Exit("copy_namespaces")
 	if flags&nsproxyFlags(ctx) == 0 {
@@ -232,14 +233,14 @@ func CopyNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, cred *user
 	if flags&(uapi.CLONE_NEWIPC|uapi.CLONE_SYSVSEM) == uapi.CLONE_NEWIPC|uapi.CLONE_SYSVSEM {
 		return nil, uapi.Err("copy_namespaces", uapi.EINVAL, "CLONE_NEWIPC with CLONE_SYSVSEM", "copy_namespaces")
 	}
-	return CreateNewNamespaces(ctx, flags, old, userNS)
+	return CreateNewNamespaces(ctx, flags, old, userNS, active)
 }
 
 // UnshareNSProxyNamespaces mirrors unshare_nsproxy_namespaces (kernel/nsproxy.c):
 // nil, nil when no CLONE_NEW* flag asks for a new nsproxy; otherwise
 // CAP_SYS_ADMIN in the user namespace of newCred (if unshare made one) or of the
 // caller's cred, then create_new_namespaces from cur.
-func UnshareNSProxyNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, cur *NSProxy, cred, newCred *userns.Cred) (*NSProxy, error) {
+func UnshareNSProxyNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, cur *NSProxy, cred, newCred *userns.Cred, active *pidns.Namespace) (*NSProxy, error) {
 	ctx.Enter("unshare_nsproxy_namespaces")
 	defer ctx.Exit("unshare_nsproxy_namespaces")
 	if flags&nsproxyFlags(ctx) == 0 {
@@ -252,5 +253,5 @@ func UnshareNSProxyNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, cur *NSProxy, 
 	if !userns.NSCapable(c, c.UserNS(), uapi.CAP_SYS_ADMIN) {
 		return nil, uapi.Err("unshare_nsproxy_namespaces", uapi.EPERM, "no CAP_SYS_ADMIN in the user namespace", "ns_capable")
 	}
-	return CreateNewNamespaces(ctx, flags, cur, c.UserNS())
+	return CreateNewNamespaces(ctx, flags, cur, c.UserNS(), active)
 }

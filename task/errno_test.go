@@ -264,14 +264,13 @@ func TestCloneErrno(t *testing.T) {
 		// from the type's copy function, nothing leaked.
 		cloneRow("unmodelled NEWNS", nscInit, newNS, einval, "copy_mnt_ns", ""),
 		cloneRow("unmodelled NEWIPC", nscInit, newIPC, einval, "copy_ipcs", ""),
-		cloneRow("unmodelled NEWPID", nscInit, newPID, einval, "copy_pid_ns", ""),
 		cloneRow("unmodelled NEWNET", nscInit, newNET, einval, "copy_net_ns", ""),
 		cloneRow("unmodelled NEWCGROUP", nscInit, newCG, einval, "copy_cgroup_ns", ""),
 		// create_new_namespaces order: mnt, uts, ipc, pid, cgroup, net; the
 		// first failure wins and the unwind drops what the earlier steps made.
 		cloneRow("order mnt before net", nscInit, newNS|newNET, einval, "copy_mnt_ns", ""),
 		cloneRow("order ipc before pid", nscInit, newIPC|newPID, einval, "copy_ipcs", ""),
-		cloneRow("order pid before cgroup", nscInit, newPID|newCG, einval, "copy_pid_ns", ""),
+		cloneRow("unwind: new pid namespace dropped when cgroup fails", nscInit, newPID|newCG, einval, "copy_cgroup_ns", ""),
 		cloneRow("order cgroup before net", nscInit, newCG|newNET, einval, "copy_cgroup_ns", ""),
 		cloneRow("unwind: new uts dropped when ipc fails", nscInit, newUTS|newIPC, einval, "copy_ipcs", ""),
 		cloneRow("unwind: new user and uts dropped when net fails", nscUser, newUSR|newUTS|newNET, einval, "copy_net_ns", ""),

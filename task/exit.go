@@ -3,6 +3,7 @@ package task
 import (
 	"github.com/kernsim/kernsim/nsproxy"
 	"github.com/kernsim/kernsim/nsproxy/ns"
+	"github.com/kernsim/kernsim/nsproxy/pidns"
 	"github.com/kernsim/kernsim/uapi"
 )
 
@@ -36,19 +37,20 @@ func (t *Task) Exit(code int) error {
 	if t == t.k.init {
 		return uapi.Err("exit", uapi.EPERM, "Attempted to kill init! (the kernel panics here)", "do_exit")
 	}
-	t.doExit(code)
+	t.doExit((code & 0xff) << 8)
 	return nil
 }
 
-// doExit runs do_exit for t; the caller holds t.sysMu.
-func (t *Task) doExit(code int) {
+// doExit runs do_exit for t with wait status status ((code << 8) for exit(2),
+// the signal number for a fatal signal); the caller holds t.sysMu.
+func (t *Task) doExit(status int) {
 	ctx := &t.ctx
 	ctx.Enter("do_exit")
 	defer ctx.Exit("do_exit")
 	t.exitMM()
 	t.exitFilesFS()
 	t.exitTaskNamespaces()
-	t.exitNotify(code)
+	t.exitNotify(status)
 }
 
 func (t *Task) exitMM() {
@@ -99,17 +101,35 @@ func (t *Task) exitTaskNamespaces() {
 	t.ctx.Exit("exit_task_namespaces")
 }
 
-// exitNotify mirrors exit_notify (kernel/exit.c): reparent the children to the
-// child reaper (forget_original_parent), become a zombie, and wake the parent;
-// a non-leader thread is released at once (autoreap).
-func (t *Task) exitNotify(code int) {
+// exitNotify mirrors exit_notify (kernel/exit.c) for a task whose wait status
+// is status: find the child reaper (find_child_reaper: another live thread
+// takes over a dying pid-namespace init's role; a dying init with none zaps its
+// namespace first), reparent the children (forget_original_parent: to a live
+// thread of the group, else to the reaper), become a zombie and wake the
+// parent. A non-leader thread, and a child whose parent ignores SIGCHLD, is
+// released at once.
+func (t *Task) exitNotify(status int) {
 	t.ctx.Mark("exit_notify")
 	k := t.k
+	active := t.ActivePidNS()
+	if active.ChildReaper() == t {
+		k.tasklist.Lock()
+		others := k.otherLiveThreadsLocked(t)
+		if len(others) > 0 {
+			active.SetChildReaper(others[0])
+		}
+		k.tasklist.Unlock()
+		if len(others) == 0 && !active.IsInit() {
+			t.zapPidNSProcesses(active)
+		}
+	}
 	k.tasklist.Lock()
-	// find_new_reaper: a live thread of the group first (find_alive_thread).
-	reaper := k.init
+	reaper, _ := active.ChildReaper().(*Task)
 	if others := k.otherLiveThreadsLocked(t); len(others) > 0 {
 		reaper = others[0]
+	}
+	if reaper == nil || reaper == t {
+		reaper = k.init
 	}
 	for c := t.children.head; c != nil; {
 		next := c.sibling.next
@@ -119,9 +139,10 @@ func (t *Task) exitNotify(code int) {
 		c = next
 	}
 	t.signal.nrThreads.Add(-1)
-	t.exitCode = code
+	t.exitCode = status
 	t.state.Store(uint32(Zombie))
-	autoreap := t.groupLeader != t
+	autoreap := t.groupLeader != t ||
+		(t.signal.nrThreads.Load() == 0 && t.realParent != nil && t.realParent.signal.ignoreSIGCHLD)
 	if autoreap {
 		k.releaseTaskLocked(&t.ctx, t)
 	}
@@ -132,17 +153,93 @@ func (t *Task) exitNotify(code int) {
 	}
 }
 
+// zapPidNSProcesses mirrors zap_pid_ns_processes (kernel/pid_namespace.c),
+// run by a pid namespace's dying init: forks into the namespace now fail
+// (disable_pid_allocation), SIGCHLD is ignored so children are reaped as they
+// die, every other task of the namespace (number ≥ 2 there, which includes
+// every deeper namespace) is killed with SIGKILL, and the init's zombie
+// children are reaped. The kernel then sleeps until the last of those tasks is
+// reaped; the simulator does not block there (a task that another namespace's
+// parent must reap stays a zombie until it is).
+func (t *Task) zapPidNSProcesses(n *pidns.Namespace) {
+	ctx := &t.ctx
+	ctx.Enter("zap_pid_ns_processes")
+	defer ctx.Exit("zap_pid_ns_processes")
+	pidns.DisablePidAllocation(ctx, n)
+	t.k.tasklist.Lock()
+	t.signal.ignoreSIGCHLD = true
+	t.k.tasklist.Unlock()
+	for _, p := range n.AppendPids(nil) {
+		if p.Nr(n) < 2 {
+			continue
+		}
+		if victim, ok := p.Task().(*Task); ok && victim != t {
+			victim.kill(uapi.SIGKILL)
+		}
+	}
+	t.reapZombieChildren()
+}
+
+// kill delivers a fatal signal: the task exits with the signal as its wait
+// status. A task in the middle of a syscall (blocked in wait4) dies when the
+// call wakes (fatal_signal_pending).
+func (t *Task) kill(sig uapi.Signal) {
+	if !t.sysMu.TryLock() {
+		t.pendingKill.Store(int32(sig))
+		t.k.tasklist.Lock()
+		t.k.childExit.Broadcast()
+		t.k.tasklist.Unlock()
+		return
+	}
+	defer t.sysMu.Unlock()
+	if State(t.state.Load()) == Running {
+		t.doExit(int(sig))
+	}
+}
+
+// reapZombieChildren releases every zombie child (kernel_wait4(-1, __WALL)
+// until nothing is left to reap).
+func (t *Task) reapZombieChildren() {
+	k := t.k
+	for {
+		k.tasklist.Lock()
+		var z *Task
+		for c := t.children.head; c != nil; c = c.sibling.next {
+			if State(c.state.Load()) == Zombie && c.signal.nrThreads.Load() == 0 {
+				z = c
+				break
+			}
+		}
+		if z == nil {
+			k.tasklist.Unlock()
+			return
+		}
+		k.releaseTaskLocked(&t.ctx, z)
+		k.tasklist.Unlock()
+		z.cred.Put(&t.ctx)
+	}
+}
+
 // releaseTaskLocked mirrors release_task (kernel/exit.c) under tasklist_lock:
-// unhash the task, free its pid number (free_pid), unlink it from its parent.
-// The cred is put by the caller after the lock (put_task_struct → exit_creds).
+// unhash the task and free its pid (free_pid in every level, then put_pid),
+// unlink it from its parent, and with the group's last task drop the process
+// group and session pids. The cred is put by the caller after the lock
+// (put_task_struct → exit_creds).
 func (k *Kernel) releaseTaskLocked(ctx *ns.Ctx, p *Task) {
 	p.state.Store(uint32(Dead))
-	k.pids.free(p.pid)
+	p.thread.Detach()
+	pidns.FreePid(ctx, p.thread, nil)
 	k.nrThreads.Add(-1)
 	if p.realParent != nil && p.groupLeader == p {
 		p.realParent.children.remove(p)
 	}
-	k.Env.Refs.Untrack(&p.node)
+	if p.groupLeader == p {
+		p.signal.pgrp.Put(ctx)
+		p.signal.session.Put(ctx)
+	}
+	if p.node.Tracked() { // init's task_struct is static
+		k.Env.Refs.Untrack(&p.node)
+	}
 }
 
 // otherLiveThreadsLocked returns the threads of t's group other than t that
@@ -153,8 +250,8 @@ func (k *Kernel) otherLiveThreadsLocked(t *Task) []*Task {
 		return nil
 	}
 	var s []*Task
-	for _, p := range k.pids.tasks {
-		if p != nil && p != k.pids.reserved && p != t && p.tgid == t.tgid && State(p.state.Load()) == Running {
+	for _, p := range k.Tasks() {
+		if p != t && p.tgid == t.tgid && State(p.state.Load()) == Running {
 			s = append(s, p)
 		}
 	}
@@ -189,17 +286,19 @@ func (t *Task) Wait(pid int32, options int) (int32, int, error) {
 		}
 		for _, w := range waiters {
 			for c := w.children.head; c != nil; c = c.sibling.next {
-				if pid > 0 && c.pid != pid || c.groupLeader != c {
+				if pid > 0 && c.thread.Nr(t.ActivePidNS()) != pid || c.groupLeader != c {
 					continue
 				}
 				found = true
 				if State(c.state.Load()) == Zombie && c.signal.nrThreads.Load() == 0 {
-					status := c.exitCode << 8
+					status := c.exitCode
+					nr := c.thread.Nr(t.ActivePidNS()) // as the waiter's namespace sees it
+					t.ctx.Enter("release_task")
 					k.releaseTaskLocked(&t.ctx, c)
 					k.tasklist.Unlock()
-					t.ctx.Mark("release_task")
 					c.cred.Put(&t.ctx)
-					return c.pid, status, nil
+					t.ctx.Exit("release_task")
+					return nr, status, nil
 				}
 			}
 		}
@@ -212,5 +311,10 @@ func (t *Task) Wait(pid int32, options int) (int32, int, error) {
 			return 0, 0, nil
 		}
 		k.childExit.Wait()
+		if sig := t.pendingKill.Load(); sig != 0 { // fatal_signal_pending
+			k.tasklist.Unlock()
+			t.doExit(int(sig))
+			return 0, 0, uapi.Err("wait4", uapi.EINTR, "killed while waiting", "do_wait")
+		}
 	}
 }

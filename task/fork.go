@@ -5,6 +5,7 @@ import (
 
 	"github.com/kernsim/kernsim/nsproxy"
 	"github.com/kernsim/kernsim/nsproxy/ns"
+	"github.com/kernsim/kernsim/nsproxy/pidns"
 	"github.com/kernsim/kernsim/nsproxy/userns"
 	"github.com/kernsim/kernsim/uapi"
 )
@@ -88,26 +89,31 @@ func (t *Task) copyProcess(args CloneArgs) (*Task, error) {
 	t.copySignal(p, flags)
 	t.copyMM(p, flags)
 
-	nsp, err := nsproxy.CopyNamespaces(ctx, flags, t.nsproxy, p.cred)
+	nsp, err := nsproxy.CopyNamespaces(ctx, flags, t.nsproxy, p.cred, t.ActivePidNS())
 	if err != nil {
 		t.unwindFork(p, flags)
 		return nil, relabel(err, "clone")
 	}
 	p.nsproxy = nsp
 
-	// alloc_pid, then attach under tasklist_lock.
-	ctx.Enter("alloc_pid")
-	t.k.tasklist.Lock()
-	pid, ok := t.k.pids.alloc()
-	if !ok {
-		t.k.tasklist.Unlock()
-		ctx.Exit("alloc_pid")
+	// alloc_pid in the child's pid_ns_for_children (a number in every level).
+	pid, err := pidns.AllocPid(ctx, nsp.PIDForChildren())
+	if err != nil {
 		switchTaskNamespaces(ctx, p, nil)
 		t.unwindFork(p, flags)
-		return nil, uapi.Err("clone", uapi.EAGAIN, "no free pid below pid_max", "alloc_pid")
+		return nil, relabel(err, "clone")
 	}
-	ctx.Exit("alloc_pid")
-	p.pid, p.tgid = pid, pid
+	t.k.tasklist.Lock()
+	// A namespace whose init died stops accepting processes (PIDNS_ADDING).
+	if pid.Namespace().PidAllocated()&pidns.PIDNS_ADDING == 0 {
+		t.k.tasklist.Unlock()
+		pidns.FreePid(ctx, pid, nil)
+		switchTaskNamespaces(ctx, p, nil)
+		t.unwindFork(p, flags)
+		return nil, uapi.Err("clone", uapi.ENOMEM, "the pid namespace's init has exited", "copy_process")
+	}
+	p.thread = pid
+	p.pid, p.tgid = pid.GlobalNr(), pid.GlobalNr()
 	p.groupLeader = p
 	if flags&uapi.CLONE_THREAD != 0 {
 		p.tgid = t.tgid
@@ -121,11 +127,19 @@ func (t *Task) copyProcess(args CloneArgs) (*Task, error) {
 	if p.groupLeader == p { // threads are on the thread group, not the children list
 		parent.children.add(p)
 	}
-	t.k.pids.attach(pid, p)
+	if p.signal != t.signal { // a new thread group inherits the process group and session
+		p.signal.pgrp = t.signal.pgrp.Get()
+		p.signal.session = t.signal.session.Get()
+	}
+	if pid.IsChildReaper() { // the first process of a new pid namespace is its init
+		pid.Namespace().SetChildReaper(p)
+		p.signal.flags.Store(p.signal.flags.Load() | SIGNAL_UNKILLABLE)
+	}
+	pid.Attach(p)
 	t.k.nrThreads.Add(1)
 	t.k.tasklist.Unlock()
 
-	p.ctx.Cur.PID = pid
+	p.ctx.Cur.PID = p.pid
 	ctx.Env.Refs.Track(&p.node, p)
 	return p, nil
 }
@@ -150,7 +164,7 @@ func (t *Task) checkCloneFlags(f uapi.CloneFlags) error {
 		if f&(uapi.CLONE_NEWUSER|uapi.CLONE_NEWPID) != 0 {
 			return uapi.Err("clone", uapi.EINVAL, "CLONE_THREAD with CLONE_NEWUSER or CLONE_NEWPID", "copy_process")
 		}
-		if t.nsproxy.PIDForChildren() != t.k.Other.PID { // task_active_pid_ns(current)
+		if t.nsproxy.PIDForChildren() != t.ActivePidNS() {
 			return uapi.Err("clone", uapi.EINVAL, "CLONE_THREAD while pid_ns_for_children differs from the active pid namespace", "copy_process")
 		}
 	}

@@ -31,13 +31,16 @@ func (t *Task) procNSGet(target *Task, name, op string) (ns.Namespace, error) {
 	case typ == ns.USER:
 		n = target.cred.UserNS() // userns_get: from the task's cred
 	case typ == ns.PID && !forChildren:
-		n = target.k.Other.PID // pidns_get: task_active_pid_ns, from struct pid
+		n = target.ActivePidNS() // pidns_get: task_active_pid_ns, from struct pid
 	case target.nsproxy == nil:
 		get := name + "ns_get" // utsns_get, ipcns_get, mntns_get, netns_get, cgroupns_get
 		if forChildren {
 			get = "pidns_for_children_get"
 		}
 		return nil, uapi.Err(op, uapi.ENOENT, "task "+itoa(target.pid)+" has no nsproxy (exited)", get)
+	case forChildren && target.nsproxy.PIDForChildren().ChildReaper() == nil:
+		// pidns_for_children_get: no process there yet
+		return nil, uapi.Err(op, uapi.ENOENT, "pid_ns_for_children has no init yet", "pidns_for_children_get")
 	default:
 		n = target.nsproxy.Namespace(typ)
 	}

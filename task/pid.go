@@ -1,92 +1,106 @@
 package task
 
-// Pid allocation in the initial pid namespace (kernel/pid.c, 4.19 alloc_pid for
-// level 0). Pid namespaces with one number per level arrive with their issue.
+import (
+	"github.com/kernsim/kernsim/nsproxy/pidns"
+	"github.com/kernsim/kernsim/uapi"
+)
 
-// RESERVED_PIDS is the floor pid numbers wrap to once the cursor passed it.
-const RESERVED_PIDS = 300
+// The pid syscalls (kernel/sys.c). Every number is as the caller's active pid
+// namespace sees it (pid_vnr); a task outside it reads as 0.
 
-// PID_MAX_DEFAULT is the default pid_max (include/linux/threads.h).
-const PID_MAX_DEFAULT = 32768
+// Getpid mirrors getpid(2): the caller's tgid in its own namespace.
+func (t *Task) Getpid() int32 { return t.groupLeader.thread.Nr(t.ActivePidNS()) }
 
-// pidTable is init_pid_ns's IDR: the pid → task map and the cyclic cursor
-// (idr_next). Guarded by tasklist_lock (the kernel uses pidmap_lock).
-type pidTable struct {
-	tasks []*Task // index = pid number; nil = free
-	next  int32   // cursor: the next number to try
-	max   int32   // pid_max
-	inUse int
-	// reserved stands for the NULL idr entry alloc_pid stores until the task
-	// is attached: the number is taken but lookups do not find a task.
-	reserved *Task
+// Gettid mirrors gettid(2).
+func (t *Task) Gettid() int32 { return t.thread.Nr(t.ActivePidNS()) }
+
+// Getppid mirrors getppid(2): real_parent's tgid in the caller's namespace,
+// 0 when the parent is outside it (the first process of a new namespace).
+func (t *Task) Getppid() int32 {
+	t.k.tasklist.RLock()
+	defer t.k.tasklist.RUnlock()
+	p := t.groupLeader.realParent
+	if p == nil {
+		return 0
+	}
+	return p.groupLeader.thread.Nr(t.ActivePidNS())
 }
 
-func (p *pidTable) init(pidMax int) {
-	if pidMax <= RESERVED_PIDS {
-		pidMax = PID_MAX_DEFAULT
+// Getpgid mirrors getpgid(2): the process group of the task numbered pid in the
+// caller's namespace (0 for the caller), 0 when the group leader's pid is not
+// visible there; ESRCH for no such task.
+func (t *Task) Getpgid(pid int32) (int32, error) {
+	p, err := t.findTaskVnr("getpgid", pid)
+	if err != nil {
+		return 0, err
 	}
-	p.max = int32(pidMax)
-	p.tasks = make([]*Task, pidMax)
-	p.next = 1
-	p.reserved = new(Task)
+	t.k.tasklist.RLock()
+	defer t.k.tasklist.RUnlock()
+	return p.signal.pgrp.Nr(t.ActivePidNS()), nil
 }
 
-// alloc mirrors alloc_pid's idr_alloc_cyclic for one level: the first free
-// number at or after the cursor, wrapping to RESERVED_PIDS (or 1 before the
-// cursor ever passed it). false when every number is taken (EAGAIN).
-func (p *pidTable) alloc() (int32, bool) {
-	if p.inUse >= int(p.max)-1 {
-		return 0, false
+// Getsid mirrors getsid(2) likewise for the session.
+func (t *Task) Getsid(pid int32) (int32, error) {
+	p, err := t.findTaskVnr("getsid", pid)
+	if err != nil {
+		return 0, err
 	}
-	low := int32(1)
-	if p.next > RESERVED_PIDS {
-		low = RESERVED_PIDS
-	}
-	n := p.next
-	if n < low {
-		n = low
-	}
-	for tries := int32(0); tries < p.max; tries++ {
-		if n >= p.max {
-			n = RESERVED_PIDS
-		}
-		if p.tasks[n] == nil {
-			p.next = n + 1
-			p.inUse++
-			p.tasks[n] = p.reserved
-			return n, true
-		}
-		n++
-	}
-	return 0, false
+	t.k.tasklist.RLock()
+	defer t.k.tasklist.RUnlock()
+	return p.signal.session.Nr(t.ActivePidNS()), nil
 }
 
-func (p *pidTable) attach(n int32, t *Task) { p.tasks[n] = t }
-
-// free mirrors free_pid: the number becomes available again.
-func (p *pidTable) free(n int32) {
-	if p.tasks[n] != nil {
-		p.tasks[n] = nil
-		p.inUse--
+// Setsid mirrors setsid(2) (ksys_setsid): a process-group leader may not
+// (EPERM); otherwise the caller's group becomes the leader of a new session
+// and process group named by its own pid, which it returns.
+func (t *Task) Setsid() (int32, error) {
+	if err := t.enter("setsid"); err != nil {
+		return 0, err
 	}
+	defer t.leave()
+	k := t.k
+	k.tasklist.Lock()
+	leader := t.groupLeader
+	if leader.signal.pgrp == leader.thread || k.isPgrpIDLocked(leader.thread) {
+		k.tasklist.Unlock()
+		return 0, uapi.Err("setsid", uapi.EPERM, "the caller is a process group leader", "ksys_setsid")
+	}
+	oldP, oldS := leader.signal.pgrp, leader.signal.session
+	leader.signal.pgrp = leader.thread.Get()
+	leader.signal.session = leader.thread.Get()
+	k.tasklist.Unlock()
+	oldP.Put(&t.ctx)
+	oldS.Put(&t.ctx)
+	return leader.thread.Nr(t.ActivePidNS()), nil
 }
 
-func (p *pidTable) lookup(n int32) *Task {
-	if n <= 0 || n >= p.max {
-		return nil
-	}
-	if t := p.tasks[n]; t != p.reserved {
-		return t
-	}
-	return nil
-}
-
-func (p *pidTable) all() []*Task {
-	var s []*Task
-	for _, t := range p.tasks {
-		if t != nil && t != p.reserved {
-			s = append(s, t)
+// isPgrpIDLocked reports whether some group uses p as its process group
+// (pid_task(pid, PIDTYPE_PGID) in ksys_setsid).
+func (k *Kernel) isPgrpIDLocked(p *pidns.Pid) bool {
+	for _, o := range k.Tasks() {
+		if o.groupLeader == o && State(o.state.Load()) != Dead && o.signal.pgrp == p {
+			return true
 		}
 	}
-	return s
+	return false
 }
+
+// findTaskVnr mirrors find_task_by_vpid: pid 0 is the caller; otherwise the
+// task with that number in the caller's active namespace, or ESRCH.
+func (t *Task) findTaskVnr(op string, pid int32) (*Task, error) {
+	if pid == 0 {
+		return t, nil
+	}
+	if pid < 0 {
+		return nil, uapi.Err(op, uapi.ESRCH, "negative pid", "find_task_by_vpid")
+	}
+	p, _ := t.ActivePidNS().FindTask(int(pid)).(*Task)
+	if p == nil || State(p.state.Load()) == Dead {
+		return nil, uapi.Err(op, uapi.ESRCH, "no such process in the caller's pid namespace", "find_task_by_vpid")
+	}
+	return p, nil
+}
+
+// PidIn returns the task's pid as namespace n sees it (pid_nr_ns), 0 if
+// invisible there.
+func (t *Task) PidIn(n *pidns.Namespace) int32 { return t.thread.Nr(n) }

@@ -21,7 +21,7 @@ func (k *Kernel) PowerOff() {
 		}
 		t.sysMu.Lock()
 		if t.State() == Running {
-			t.doExit(128 + int(uapi.SIGKILL))
+			t.doExit(int(uapi.SIGKILL))
 		}
 		t.sysMu.Unlock()
 	}
@@ -46,9 +46,12 @@ func (k *Kernel) PowerOff() {
 	in.exitFiles()
 	in.exitFS()
 	in.exitTaskNamespaces()
+	k.PidNS.Init.SetChildReaper(nil) // the machine is off: nobody reaps any more
+	k.tasklist.Lock()
+	k.releaseTaskLocked(&in.ctx, in)
+	k.tasklist.Unlock()
 	in.cred.Put(&in.ctx)
 	k.tasklist.Lock()
-	in.state.Store(uint32(Dead))
 	k.halted = true
 	k.tasklist.Unlock()
 }

@@ -42,11 +42,11 @@ func (t *Task) Setns(fd int, nstype uapi.CloneFlags) error {
 	if nstype != 0 && nstype != target.NS().Type().Flag() {
 		return uapi.Err("setns", uapi.EINVAL, "nstype "+nstype.String()+" does not match the "+target.NS().Type().Name()+" namespace", "setns")
 	}
-	newNS, err := nsproxy.CreateNewNamespaces(ctx, 0, t.nsproxy, t.cred.UserNS())
+	newNS, err := nsproxy.CreateNewNamespaces(ctx, 0, t.nsproxy, t.cred.UserNS(), t.ActivePidNS())
 	if err != nil {
 		return relabel(err, "setns")
 	}
-	in := nsproxy.Installer{Cred: t.cred, Threads: 1, FSUsers: 1}
+	in := nsproxy.Installer{Cred: t.cred, Threads: 1, FSUsers: 1, Active: t.ActivePidNS()}
 	if typ := target.NS().Type(); typ == ns.USER || typ == ns.MNT { // the installs that read them
 		in.Threads, in.FSUsers = t.Threads(), t.FSUsers()
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/kernsim/kernsim/nsproxy"
 	"github.com/kernsim/kernsim/nsproxy/initns"
 	"github.com/kernsim/kernsim/nsproxy/ns"
+	"github.com/kernsim/kernsim/nsproxy/pidns"
 	"github.com/kernsim/kernsim/nsproxy/userns"
 	"github.com/kernsim/kernsim/nsproxy/utsns"
 	"github.com/kernsim/kernsim/refcount"
@@ -22,11 +23,11 @@ type Kernel struct {
 	UserNS      *userns.Globals
 	UTS         *utsns.Globals
 	Other       *initns.Globals
+	PidNS       *pidns.Globals
 	InitNSProxy *nsproxy.NSProxy
 
 	tasklist  sync.RWMutex // tasklist_lock: process tree, pid table, states
 	childExit sync.Cond    // wait4 sleepers; L is &tasklist (write side)
-	pids      pidTable
 	init      *Task
 	nrThreads atomic.Int32 // nr_threads
 	maxThread int          // max_threads
@@ -56,8 +57,8 @@ func NewKernel(p Params) *Kernel {
 	k.UserNS = userns.NewGlobals(&k.Env, p.MaxThreads)
 	k.Other = initns.NewGlobals(&k.Env, k.UserNS, p.BootProcInums)
 	k.UTS = utsns.NewGlobals(&k.Env, k.UserNS, p.Release, p.Version, p.Machine)
-	k.InitNSProxy = nsproxy.NewInit(k.UTS, k.Other)
-	k.pids.init(p.PidMax)
+	k.PidNS = pidns.NewGlobals(&k.Env, k.UserNS, p.PidMax)
+	k.InitNSProxy = nsproxy.NewInit(k.UTS, k.PidNS, k.Other)
 
 	t := &Task{k: k, comm: "init", exitSignal: uapi.SIGCHLD}
 	userns.InitCred(&t.own.cred, k.UserNS)
@@ -76,10 +77,17 @@ func NewKernel(p Params) *Kernel {
 	t.files = &t.own.files
 	t.groupLeader = t
 	t.ctx = ns.Ctx{Env: &k.Env, EUID: t.cred.EUID}
-	pid, _ := k.pids.alloc()
-	t.pid, t.tgid = pid, pid
-	t.ctx.Cur.PID = pid
-	k.pids.attach(pid, t)
+	pid, err := pidns.AllocPid(&t.ctx, k.PidNS.Init)
+	if err != nil {
+		panic("kernsim: no pid for init: " + err.Error())
+	}
+	t.thread = pid
+	t.pid, t.tgid = pid.GlobalNr(), pid.GlobalNr()
+	t.ctx.Cur.PID = t.pid
+	t.own.signal.pgrp = pid.Get()
+	t.own.signal.session = pid.Get()
+	pid.Attach(t)
+	k.PidNS.Init.SetChildReaper(t)
 	k.nrThreads.Store(1)
 	k.init = t
 	return k
@@ -90,16 +98,20 @@ func (k *Kernel) Init() *Task { return k.init }
 
 // Task returns the task with global pid pid, alive or zombie, or nil.
 func (k *Kernel) Task(pid int32) *Task {
-	k.tasklist.RLock()
-	defer k.tasklist.RUnlock()
-	return k.pids.lookup(pid)
+	t, _ := k.PidNS.Init.FindTask(int(pid)).(*Task)
+	return t
 }
 
-// Tasks returns every task (alive or zombie) in pid order.
+// Tasks returns every task (alive or zombie) in global pid order.
 func (k *Kernel) Tasks() []*Task {
-	k.tasklist.RLock()
-	defer k.tasklist.RUnlock()
-	return k.pids.all()
+	pids := k.PidNS.Init.AppendPids(nil)
+	out := make([]*Task, 0, len(pids))
+	for _, p := range pids {
+		if t, ok := p.Task().(*Task); ok {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // NrThreads returns nr_threads, the number of tasks not yet reaped.
@@ -144,6 +156,12 @@ const (
 type signalStruct struct {
 	nrThreads atomic.Int32  // live threads in the group
 	flags     atomic.Uint32 // SIGNAL_UNKILLABLE for init
+	// pgrp and session are the group's PIDTYPE_PGID and PIDTYPE_SID pids,
+	// each referenced; set at fork (inherited) and by setsid, under tasklist.
+	pgrp, session *pidns.Pid
+	// ignoreSIGCHLD: the group's children are reaped on exit (SIGCHLD set to
+	// SIG_IGN, as a dying pid-namespace init does in zap_pid_ns_processes).
+	ignoreSIGCHLD bool
 }
 
 // sighandStruct is struct sighand_struct's sharing count (CLONE_SIGHAND).
@@ -174,12 +192,14 @@ type Task struct {
 	sysMu     sync.Mutex // one syscall at a time, as one thread executes one
 	allocLock sync.Mutex // task_lock: nsproxy, cred, fs and files pointers
 
-	pid, tgid  int32
+	pid, tgid  int32      // global numbers (level 0 of thread)
+	thread     *pidns.Pid // thread_pid: one number per pid-namespace level
 	comm       string
 	exitSignal uapi.Signal
 
 	// Process tree, under tasklist_lock.
 	state       atomic.Uint32 // State: written under tasklist_lock, read lock-free
+	pendingKill atomic.Int32  // a fatal signal to act on when a blocking call wakes
 	exitCode    int
 	realParent  *Task
 	groupLeader *Task
@@ -354,3 +374,10 @@ func (t *Task) Dumpable() bool {
 	}
 	return !t.mm.nonDumpable.Load()
 }
+
+// ActivePidNS mirrors task_active_pid_ns: the namespace the task's pid was
+// allocated in (its innermost level). It never changes after fork.
+func (t *Task) ActivePidNS() *pidns.Namespace { return t.thread.Namespace() }
+
+// Pid returns the task's struct pid (thread_pid) without a reference.
+func (t *Task) Pid() *pidns.Pid { return t.thread }

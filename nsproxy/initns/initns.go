@@ -23,12 +23,11 @@ type counterKind uint8
 const (
 	atomicT counterKind = iota
 	refcountT
-	uncounted // init_pid_ns: get_pid_ns/put_pid_ns skip it
 )
 
 // Globals holds one Kernel's initial mnt, ipc, pid, net and cgroup namespaces.
 type Globals struct {
-	MNT, IPC, PID, NET, CGROUP *Namespace
+	MNT, IPC, NET, CGROUP *Namespace
 }
 
 // NewGlobals builds the initial namespaces. bootProcInums is how many dynamic
@@ -59,12 +58,8 @@ func NewGlobals(env *ns.Env, ug *userns.Globals, bootProcInums int) *Globals {
 	}
 	g.MNT = mk(ns.MNT, mntInum, atomicT, 2, "copy_mnt_ns", "mount namespaces are not modelled yet")
 	g.IPC = mk(ns.IPC, ns.PROC_IPC_INIT_INO, refcountT, 1, "copy_ipcs", "CONFIG_IPC_NS=n")
-	g.PID = mk(ns.PID, ns.PROC_PID_INIT_INO, uncounted, 2, "copy_pid_ns", "CONFIG_PID_NS=n")
 	g.NET = mk(ns.NET, netInum, refcountT, 1, "copy_net_ns", "CONFIG_NET_NS=n")
 	g.CGROUP = mk(ns.CGROUP, ns.PROC_CGROUP_INIT_INO, refcountT, 2, "copy_cgroup_ns", "CONFIG_CGROUPS=n")
-	if g.PID.counter == uncounted {
-		g.PID.atomic.Set(2) // init_pid_ns.kref as initialised, never changed
-	}
 	return g
 }
 
@@ -87,6 +82,12 @@ func (n *Namespace) Get() {
 // holders exist; if it does the kernel would free static memory, so the
 // simulator warns instead.
 func (n *Namespace) Put(ctx *ns.Ctx) {
+	switch n.Type() { // put_mnt_ns and put_ipc_ns are functions; put_net and put_cgroup_ns inline
+	case ns.MNT:
+		ctx.Mark("put_mnt_ns")
+	case ns.IPC:
+		ctx.Mark("put_ipc_ns")
+	}
 	var zero bool
 	switch n.counter {
 	case atomicT:

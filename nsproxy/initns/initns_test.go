@@ -38,7 +38,6 @@ func TestInitialNamespaces(t *testing.T) {
 	}{
 		{o.MNT, ns.MNT, 4026531840, 2}, // first dynamic number at boot
 		{o.IPC, ns.IPC, 0xEFFFFFFF, 1},
-		{o.PID, ns.PID, 0xEFFFFFFC, 2},
 		{o.NET, ns.NET, 4026531992, 1}, // after procfs's boot entries (Config.BootProcInums = 151)
 		{o.CGROUP, ns.CGROUP, 0xEFFFFFFB, 2},
 	} {
@@ -65,7 +64,6 @@ func TestCopyWithAndWithoutFlag(t *testing.T) {
 	}{
 		{uapi.CLONE_NEWNS, "copy_mnt_ns"},
 		{uapi.CLONE_NEWIPC, "copy_ipcs"},
-		{uapi.CLONE_NEWPID, "copy_pid_ns"},
 		{uapi.CLONE_NEWCGROUP, "copy_cgroup_ns"},
 		{uapi.CLONE_NEWNET, "copy_net_ns"},
 	} {
@@ -81,7 +79,6 @@ func TestCopyWithAndWithoutFlag(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, int64(3), k.Other.MNT.Count())
 	require.Equal(t, int64(2), k.Other.IPC.Count())
-	require.Equal(t, int64(2), k.Other.PID.Count())
 	require.Equal(t, int64(2), k.Other.NET.Count())
 	require.Equal(t, int64(3), k.Other.CGROUP.Count())
 	require.NoError(t, b.Exit(0))
@@ -94,7 +91,7 @@ func TestCopyWithAndWithoutFlag(t *testing.T) {
 // new mount namespace answers today.
 func Example() {
 	k, _ := kernsim.Boot(kernsim.Config{})
-	for _, n := range []*initns.Namespace{k.Other.MNT, k.Other.IPC, k.Other.PID, k.Other.NET, k.Other.CGROUP} {
+	for _, n := range []*initns.Namespace{k.Other.MNT, k.Other.IPC, k.Other.NET, k.Other.CGROUP} {
 		fmt.Println(n.Link(), "count", n.Count())
 	}
 	_, err := k.Init().Clone(taskArgs(uapi.CLONE_NEWNS))
@@ -102,7 +99,6 @@ func Example() {
 	// Output:
 	// mnt:[4026531840] count 2
 	// ipc:[4026531839] count 1
-	// pid:[4026531836] count 2
 	// net:[4026531992] count 1
 	// cgroup:[4026531835] count 2
 	// clone: EINVAL (Invalid argument): new mnt namespace requested: mount namespaces are not modelled yet (copy_mnt_ns)

@@ -222,24 +222,17 @@ func (t *Task) reapZombieChildren() {
 
 // releaseTaskLocked mirrors release_task (kernel/exit.c) under tasklist_lock:
 // unhash the task and free its pid (free_pid in every level, then put_pid),
-// unlink it from its parent, and with the group's last task drop the process
-// group and session pids. The cred is put by the caller after the lock
-// (put_task_struct → exit_creds).
+// and unlink it from its parent. The cred is put by the caller after the lock
+// (put_task_struct → exit_creds). The task_struct itself is not in the leak
+// registry: its struct pid is, from alloc_pid to free_pid.
 func (k *Kernel) releaseTaskLocked(ctx *ns.Ctx, p *Task) {
 	p.state.Store(uint32(Dead))
-	p.thread.Detach()
-	pidns.FreePid(ctx, p.thread, nil)
+	pidns.FreePid(ctx, p.thread, nil) // detaches the task from its pid too
 	k.nrThreads.Add(-1)
 	if p.realParent != nil && p.groupLeader == p {
 		p.realParent.children.remove(p)
 	}
-	if p.groupLeader == p {
-		p.signal.pgrp.Put(ctx)
-		p.signal.session.Put(ctx)
-	}
-	if p.node.Tracked() { // init's task_struct is static
-		k.Env.Refs.Untrack(&p.node)
-	}
+
 }
 
 // otherLiveThreadsLocked returns the threads of t's group other than t that

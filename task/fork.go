@@ -97,7 +97,7 @@ func (t *Task) copyProcess(args CloneArgs) (*Task, error) {
 	p.nsproxy = nsp
 
 	// alloc_pid in the child's pid_ns_for_children (a number in every level).
-	pid, err := pidns.AllocPid(ctx, nsp.PIDForChildren())
+	pid, err := pidns.AllocPidFor(ctx, nsp.PIDForChildren(), p, &p.own.pid)
 	if err != nil {
 		switchTaskNamespaces(ctx, p, nil)
 		t.unwindFork(p, flags)
@@ -128,19 +128,17 @@ func (t *Task) copyProcess(args CloneArgs) (*Task, error) {
 		parent.children.add(p)
 	}
 	if p.signal != t.signal { // a new thread group inherits the process group and session
-		p.signal.pgrp = t.signal.pgrp.Get()
-		p.signal.session = t.signal.session.Get()
+		p.signal.pgrp = t.signal.pgrp
+		p.signal.session = t.signal.session
 	}
 	if pid.IsChildReaper() { // the first process of a new pid namespace is its init
 		pid.Namespace().SetChildReaper(p)
 		p.signal.flags.Store(p.signal.flags.Load() | SIGNAL_UNKILLABLE)
 	}
-	pid.Attach(p)
 	t.k.nrThreads.Add(1)
 	t.k.tasklist.Unlock()
 
 	p.ctx.Cur.PID = p.pid
-	ctx.Env.Refs.Track(&p.node, p)
 	return p, nil
 }
 

@@ -65,12 +65,9 @@ func (t *Task) Setsid() (int32, error) {
 		k.tasklist.Unlock()
 		return 0, uapi.Err("setsid", uapi.EPERM, "the caller is a process group leader", "ksys_setsid")
 	}
-	oldP, oldS := leader.signal.pgrp, leader.signal.session
-	leader.signal.pgrp = leader.thread.Get()
-	leader.signal.session = leader.thread.Get()
+	leader.signal.pgrp = leader.thread
+	leader.signal.session = leader.thread
 	k.tasklist.Unlock()
-	oldP.Put(&t.ctx)
-	oldS.Put(&t.ctx)
 	return leader.thread.Nr(t.ActivePidNS()), nil
 }
 

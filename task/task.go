@@ -84,8 +84,8 @@ func NewKernel(p Params) *Kernel {
 	t.thread = pid
 	t.pid, t.tgid = pid.GlobalNr(), pid.GlobalNr()
 	t.ctx.Cur.PID = t.pid
-	t.own.signal.pgrp = pid.Get()
-	t.own.signal.session = pid.Get()
+	t.own.signal.pgrp = pid
+	t.own.signal.session = pid
 	pid.Attach(t)
 	k.PidNS.Init.SetChildReaper(t)
 	k.nrThreads.Store(1)
@@ -157,7 +157,10 @@ type signalStruct struct {
 	nrThreads atomic.Int32  // live threads in the group
 	flags     atomic.Uint32 // SIGNAL_UNKILLABLE for init
 	// pgrp and session are the group's PIDTYPE_PGID and PIDTYPE_SID pids,
-	// each referenced; set at fork (inherited) and by setsid, under tasklist.
+	// set at fork (inherited) and by setsid, under tasklist. As in the kernel
+	// they hold no reference (tasks are linked to them instead); the number
+	// is given back with its leader's pid, where the kernel keeps it while
+	// any member uses it.
 	pgrp, session *pidns.Pid
 	// ignoreSIGCHLD: the group's children are reaped on exit (SIGCHLD set to
 	// SIG_IGN, as a dying pid-namespace init does in zap_pid_ns_processes).
@@ -224,8 +227,8 @@ type Task struct {
 		mm      mmStruct
 		fs      fsStruct
 		files   filesStruct
+		pid     pidns.Pid
 	}
-	node refcount.Node
 }
 
 // PID returns the task's global pid (task->pid).
@@ -307,10 +310,6 @@ func (t *Task) Threads() int {
 	return int(t.signal.nrThreads.Load())
 }
 
-// RefKind, RefID and RefCount let the leak registry list the task.
-func (t *Task) RefKind() string { return "task_struct" }
-func (t *Task) RefID() string   { return "pid " + strconv.Itoa(int(t.pid)) }
-func (t *Task) RefCount() int64 { return 1 }
 
 // enter starts a syscall on t: it takes the task's syscall lock and refuses a
 // task that has exited (a dead thread makes no calls).

@@ -216,6 +216,16 @@ static struct {
 	int fd; // held open by the controller only
 } forbidden_uts[NFORBID];
 
+// The pid namespace the controller (and so the script's init) runs in, the
+// script's outermost one: pid numbers seen from it depend on the machine,
+// numbers seen from a pid namespace the script created do not. Written by the
+// controller before the first fork, only read afterwards.
+static struct {
+	dev_t dev;
+	ino_t ino;
+	int valid;
+} script_pidns;
+
 struct fdlabel {
 	char name[LABEL_MAX];
 	int fd;
@@ -550,9 +560,28 @@ static int task_exec(struct task *t, char *line, char *out, size_t outn) {
 			snprintf(out, outn, "status=%d\n", st);
 		return 1;
 	}
-	if (strcmp(op, "getpid") == 0) {
+	if (strcmp(op, "getpid") == 0 || strcmp(op, "gettid") == 0 ||
+	    strcmp(op, "getppid") == 0) {
 		NEED(1);
-		snprintf(out, outn, "pid=%ld\n", (long)syscall(SYS_getpid));
+		long nr;
+		const char *key;
+		if (op[3] == 't') {
+			nr = syscall(SYS_gettid);
+			key = "tid";
+		} else if (op[4] == 'i') {
+			nr = syscall(SYS_getpid);
+			key = "pid";
+		} else {
+			nr = syscall(SYS_getppid);
+			key = "ppid";
+		}
+		// A number seen from the script's outermost pid namespace is the
+		// machine's; mark it so that it is compared after normalisation.
+		struct stat st;
+		int outer = stat("/proc/thread-self/ns/pid", &st) != 0 ||
+		            (script_pidns.valid && st.st_dev == script_pidns.dev &&
+		             st.st_ino == script_pidns.ino);
+		snprintf(out, outn, "%s=%ld%s\n", key, nr, outer ? " (outer)" : "");
 		return 1;
 	}
 	snprintf(out, outn, "error: task: unknown command %s\n", op);
@@ -1076,6 +1105,12 @@ static int script_main(void) {
 	snprintf(path, sizeof path, "/proc/%d/ns/uts", (int)getppid());
 	record_forbidden(1, path);
 	record_forbidden(2, "/proc/1/ns/uts");
+	struct stat pst;
+	if (stat("/proc/self/ns/pid", &pst) == 0) {
+		script_pidns.dev = pst.st_dev;
+		script_pidns.ino = pst.st_ino;
+		script_pidns.valid = 1;
+	}
 	if (unshare(CLONE_NEWUTS) != 0) {
 		char b[32];
 		printf("error: unshare(CLONE_NEWUTS): %s\n", errno_name(errno, b, sizeof b));

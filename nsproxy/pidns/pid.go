@@ -170,11 +170,21 @@ func (p *Pid) RefCount() int64 { return p.Count() }
 // On failure every number reserved so far is given back, and if n never had
 // a pid (pid_allocated == PIDNS_ADDING) its cursor is reset to 0 so the next
 // attempt can still produce pid 1. Nothing else changes.
-func AllocPid(ctx *ns.Ctx, n *Namespace) (*Pid, error) {
+func AllocPid(ctx *ns.Ctx, n *Namespace) (*Pid, error) { return AllocPidFor(ctx, n, nil, nil) }
+
+// AllocPidFor is AllocPid that links the pid to task when it is published
+// (attach_pid under the same pidmap_lock), building it in dst when dst is not
+// nil (a zero Pid the caller owns, such as storage embedded in its task, so
+// that a fork allocates nothing more).
+func AllocPidFor(ctx *ns.Ctx, n *Namespace, task any, dst *Pid) (*Pid, error) {
 	ctx.Enter("alloc_pid")
 	defer ctx.Exit("alloc_pid")
 	g := n.g
-	p := &Pid{level: int32(n.level)} // kmem_cache_alloc(ns->pid_cachep)
+	p := dst
+	if p == nil {
+		p = new(Pid) // kmem_cache_alloc(ns->pid_cachep)
+	}
+	p.level = int32(n.level)
 	if n.level >= inlineLevels {
 		p.spill = make([]UPID, n.level+1)
 	}
@@ -217,6 +227,7 @@ func AllocPid(ctx *ns.Ctx, n *Namespace) (*Pid, error) {
 		u.NS.idr.replace(u.Nr, p)
 		u.NS.pidAllocated++
 	}
+	p.task = task
 	g.mu.Unlock()
 	return p, nil
 }
@@ -262,13 +273,14 @@ func FreePid(ctx *ns.Ctx, p *Pid, wake func(*Namespace)) {
 		case 2, 1:
 			woken |= 1 << uint(i)
 		case PIDNS_ADDING:
-			if n.childReaper != nil { // WARN_ON(ns->child_reaper)
+			if n.ChildReaper() != nil { // WARN_ON(ns->child_reaper)
 				ctx.Env.Refs.Warn(n.Link(), "free_pid: first process failed but the namespace has a child_reaper")
 			}
 			n.pidAllocated = 0
 		}
 		n.idr.remove(u.Nr)
 	}
+	p.task = nil // the last task detached (detach_pid → free_pid)
 	g.mu.Unlock()
 	for woken != 0 && wake != nil {
 		i := bits.TrailingZeros64(woken)

@@ -1,6 +1,7 @@
 package pidns
 
 import (
+	"sync/atomic"
 	"strconv"
 	"sync"
 
@@ -108,7 +109,7 @@ type Namespace struct {
 	// Guarded by g.mu (pidmap_lock).
 	idr          idr
 	pidAllocated uint32
-	childReaper  any
+	childReaper  atomic.Value // reaperBox: read lock-free, written rarely
 
 	level   int
 	parent  *Namespace        // holds a reference; nil for init_pid_ns
@@ -191,19 +192,22 @@ func (n *Namespace) PidAllocated() uint32 {
 // ChildReaper returns child_reaper: the task that is pid 1 here (as set by
 // SetChildReaper), nil until then.
 func (n *Namespace) ChildReaper() any {
-	n.g.mu.Lock()
-	defer n.g.mu.Unlock()
-	return n.childReaper
+	if b, ok := n.childReaper.Load().(reaperBox); ok {
+		return b.task
+	}
+	return nil
 }
 
 // SetChildReaper sets child_reaper. copy_process does it for the task whose
 // pid is the namespace's number 1; find_child_reaper hands it to another
 // thread of a dying init's group.
 func (n *Namespace) SetChildReaper(task any) {
-	n.g.mu.Lock()
-	n.childReaper = task
-	n.g.mu.Unlock()
+	n.childReaper.Store(reaperBox{task})
 }
+
+// reaperBox lets child_reaper live in an atomic.Value whatever the task type
+// (and nil): exit paths read it on every task exit without a lock.
+type reaperBox struct{ task any }
 
 // LastPid reads /proc/sys/kernel/ns_last_pid for a reader whose active pid
 // namespace is n (pid_ns_ctl_handler): the IDR cursor minus one, so the last

@@ -83,10 +83,11 @@ func (d *Domain) Track(n *Node, obj Object) {
 	}
 	kind := obj.RefKind() // called before taking the leaf lock
 	d.lockRegistry()
-	defer d.regMu.Unlock()
-	if !n.d.CompareAndSwap(nil, d) {
+	if n.d.Load() != nil {
+		d.regMu.Unlock()
 		panic("refcount: Track of an already tracked " + kind + " node")
 	}
+	n.d.Store(d) // under the lock; the atomic only serves lock-free Tracked
 	d.seq++
 	n.seq = d.seq
 	n.obj = obj
@@ -97,6 +98,7 @@ func (d *Domain) Track(n *Node, obj Object) {
 	tail.next = n
 	d.head.prev = n
 	d.live++
+	d.regMu.Unlock()
 }
 
 // Untrack stops tracking n, the simulator's stand-in for freeing a kernel
@@ -104,8 +106,8 @@ func (d *Domain) Track(n *Node, obj Object) {
 // function). It does not allocate. It panics if n is not tracked by d.
 func (d *Domain) Untrack(n *Node) {
 	d.lockRegistry()
-	defer d.regMu.Unlock()
 	if n.d.Load() != d {
+		d.regMu.Unlock()
 		panic("refcount: Untrack of a node not tracked by this Domain")
 	}
 	n.prev.next = n.next
@@ -116,6 +118,7 @@ func (d *Domain) Untrack(n *Node) {
 	n.seq = 0
 	n.d.Store(nil)
 	d.live--
+	d.regMu.Unlock()
 }
 
 // Live lists the tracked objects in tracking order. Object methods are

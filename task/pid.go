@@ -17,8 +17,8 @@ func (t *Task) Gettid() int32 { return t.thread.Nr(t.ActivePidNS()) }
 // Getppid mirrors getppid(2): real_parent's tgid in the caller's namespace,
 // 0 when the parent is outside it (the first process of a new namespace).
 func (t *Task) Getppid() int32 {
-	t.k.tasklist.RLock()
-	defer t.k.tasklist.RUnlock()
+	t.k.tasklist.Lock()
+	defer t.k.tasklist.Unlock()
 	p := t.groupLeader.realParent
 	if p == nil {
 		return 0
@@ -34,8 +34,8 @@ func (t *Task) Getpgid(pid int32) (int32, error) {
 	if err != nil {
 		return 0, err
 	}
-	t.k.tasklist.RLock()
-	defer t.k.tasklist.RUnlock()
+	t.k.tasklist.Lock()
+	defer t.k.tasklist.Unlock()
 	return p.signal.pgrp.Nr(t.ActivePidNS()), nil
 }
 
@@ -45,8 +45,8 @@ func (t *Task) Getsid(pid int32) (int32, error) {
 	if err != nil {
 		return 0, err
 	}
-	t.k.tasklist.RLock()
-	defer t.k.tasklist.RUnlock()
+	t.k.tasklist.Lock()
+	defer t.k.tasklist.Unlock()
 	return p.signal.session.Nr(t.ActivePidNS()), nil
 }
 

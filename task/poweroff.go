@@ -9,12 +9,12 @@ import "github.com/kernsim/kernsim/uapi"
 // Kernel whose every reference was dropped correctly is empty. No syscall may
 // be in flight; after PowerOff every syscall fails with ESRCH.
 func (k *Kernel) PowerOff() {
-	k.tasklist.RLock()
+	k.tasklist.Lock()
 	if k.halted {
-		k.tasklist.RUnlock()
+		k.tasklist.Unlock()
 		return
 	}
-	k.tasklist.RUnlock()
+	k.tasklist.Unlock()
 	for _, t := range k.Tasks() {
 		if t == k.init {
 			continue

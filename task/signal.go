@@ -68,9 +68,9 @@ func (t *Task) doKill(pid int32, sig uapi.Signal) error {
 			}
 		}
 	default:
-		t.k.tasklist.RLock()
+		t.k.tasklist.Lock()
 		grp := t.signal.pgrp
-		t.k.tasklist.RUnlock()
+		t.k.tasklist.Unlock()
 		if pid < -1 {
 			grp = nil
 			if p, _ := active.FindTask(int(-pid)).(*Task); p != nil {

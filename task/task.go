@@ -26,8 +26,8 @@ type Kernel struct {
 	PidNS       *pidns.Globals
 	InitNSProxy *nsproxy.NSProxy
 
-	tasklist  sync.RWMutex // tasklist_lock: process tree, pid table, states
-	childExit sync.Cond    // wait4 sleepers; L is &tasklist (write side)
+	tasklist  sync.Mutex // tasklist_lock: process tree, pid table, states
+	childExit sync.Cond  // wait4 sleepers; L is &tasklist (write side)
 	init      *Task
 	nrThreads atomic.Int32 // nr_threads
 	maxThread int          // max_threads
@@ -254,15 +254,15 @@ func (t *Task) State() State {
 
 // Parent returns real_parent (nil for init).
 func (t *Task) Parent() *Task {
-	t.k.tasklist.RLock()
-	defer t.k.tasklist.RUnlock()
+	t.k.tasklist.Lock()
+	defer t.k.tasklist.Unlock()
 	return t.realParent
 }
 
 // Children returns the task's children in fork order.
 func (t *Task) Children() []*Task {
-	t.k.tasklist.RLock()
-	defer t.k.tasklist.RUnlock()
+	t.k.tasklist.Lock()
+	defer t.k.tasklist.Unlock()
 	return t.children.slice()
 }
 
@@ -309,7 +309,6 @@ func (t *Task) FSUsers() int {
 func (t *Task) Threads() int {
 	return int(t.signal.nrThreads.Load())
 }
-
 
 // enter starts a syscall on t: it takes the task's syscall lock and refuses a
 // task that has exited (a dead thread makes no calls).

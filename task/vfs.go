@@ -172,8 +172,8 @@ func splitPath(p string) []string {
 // mountFor returns the root of the mount covering comps and the components
 // below it.
 func (k *Kernel) mountFor(comps []string) (Dir, []string) {
-	k.tasklist.RLock()
-	defer k.tasklist.RUnlock()
+	k.tasklist.Lock()
+	defer k.tasklist.Unlock()
 	for _, m := range k.mounts {
 		mc := splitPath(m.path)
 		if len(mc) <= len(comps) && equalPrefix(mc, comps) {

@@ -3,21 +3,43 @@ package procfs
 import (
 	"strconv"
 
+	"github.com/kernsim/kernsim/nsproxy/pidns"
 	"github.com/kernsim/kernsim/nsproxy/userns"
 	"github.com/kernsim/kernsim/task"
 )
 
-// pidDir is /proc/<pid> (proc_tgid_base_operations) and /proc/<pid>/task/<tid>.
-type pidDir struct{ t *task.Task }
+// pidDir is /proc/<pid> (proc_tgid_base_operations) or, with thread set,
+// /proc/<pid>/task/<tid> (proc_tid_base_operations), in the proc instance of
+// pid namespace ns.
+type pidDir struct {
+	t      *task.Task
+	ns     *pidns.Namespace
+	thread bool
+}
 
 func (pidDir) Mode() uint32 { return task.S_IFDIR | 0o555 }
 
+// path names the directory as the proc's namespace numbers it.
+func (d pidDir) path() string {
+	p := "/proc/" + nrString(d.t.GroupLeader().PidIn(d.ns))
+	if d.thread {
+		p += "/task/" + nrString(d.t.PidIn(d.ns))
+	}
+	return p
+}
+
+func nrString(nr int32) string { return strconv.FormatUint(uint64(uint32(nr)), 10) }
+
 func (d pidDir) Lookup(_ *task.Task, name string) (task.Inode, error) {
 	switch name {
-	case "ns":
-		return nsDir(d), nil
 	case "task":
-		return taskDir(d), nil
+		if !d.thread {
+			return taskDir{d.t, d.ns}, nil
+		}
+	case "ns":
+		return nsDir{d.t, d.path()}, nil
+	case "status":
+		return statusFile{d.t, d.ns}, nil
 	case "uid_map":
 		return mapFile{d.t, userns.UIDMap}, nil
 	case "gid_map":
@@ -27,34 +49,50 @@ func (d pidDir) Lookup(_ *task.Task, name string) (task.Inode, error) {
 	case "setgroups":
 		return setgroupsFile{d.t}, nil
 	}
-	return nil, noent("/proc/" + strconv.Itoa(int(d.t.PID())) + "/" + name)
+	return nil, noent(d.path() + "/" + name)
 }
 
-// Readdir lists the entries in tgid_base_stuff order.
-func (pidDir) Readdir(*task.Task) ([]string, error) {
-	return []string{"task", "ns", "uid_map", "gid_map", "projid_map", "setgroups"}, nil
+// Readdir lists the entries in tgid_base_stuff (or tid_base_stuff) order.
+func (d pidDir) Readdir(*task.Task) ([]string, error) {
+	names := []string{"task", "ns", "status", "uid_map", "gid_map", "projid_map", "setgroups"}
+	if d.thread {
+		names = names[1:]
+	}
+	return names, nil
 }
 
 // taskDir is /proc/<pid>/task: one directory per thread of the group.
-type taskDir struct{ t *task.Task }
+type taskDir struct {
+	t  *task.Task
+	ns *pidns.Namespace
+}
 
 func (taskDir) Mode() uint32 { return task.S_IFDIR | 0o555 }
 
-func (d taskDir) Lookup(r *task.Task, name string) (task.Inode, error) {
-	tid, err := strconv.Atoi(name)
-	if err == nil {
-		if th := d.t.Kernel().Task(int32(tid)); th != nil && th.TGID() == d.t.TGID() && th.State() != task.Dead {
-			return pidDir{th}, nil
+// Lookup mirrors proc_task_lookup: the thread numbered name in the proc's pid
+// namespace, if it belongs to the same thread group.
+func (d taskDir) Lookup(_ *task.Task, name string) (task.Inode, error) {
+	if nr, ok := nameToInt(name); ok {
+		if th := findTask(d.ns, nr); th != nil && th.GroupLeader() == d.t.GroupLeader() {
+			return pidDir{t: th, ns: d.ns, thread: true}, nil
 		}
 	}
-	return nil, noent("/proc/" + strconv.Itoa(int(d.t.PID())) + "/task/" + name)
+	return nil, noent("/proc/" + nrString(d.t.GroupLeader().PidIn(d.ns)) + "/task/" + name)
 }
 
+// Readdir mirrors proc_task_readdir (first_tid, next_tid): the group leader,
+// then the other threads in thread-list order (creation order, which is
+// global pid order until pids wrap), each by its number in the proc's
+// namespace. A reaped leader's directory is empty.
 func (d taskDir) Readdir(*task.Task) ([]string, error) {
-	var names []string
+	leader := d.t.GroupLeader()
+	if leader.State() == task.Dead {
+		return nil, nil
+	}
+	names := []string{nrString(leader.PidIn(d.ns))}
 	for _, th := range d.t.Kernel().Tasks() {
-		if th.TGID() == d.t.TGID() && th.State() != task.Dead {
-			names = append(names, strconv.Itoa(int(th.PID())))
+		if th != leader && th.GroupLeader() == leader && th.State() != task.Dead {
+			names = append(names, nrString(th.PidIn(d.ns)))
 		}
 	}
 	return names, nil
@@ -64,7 +102,10 @@ func (d taskDir) Readdir(*task.Task) ([]string, error) {
 var nsNames = [...]string{"net", "uts", "ipc", "pid", "pid_for_children", "user", "mnt", "cgroup"}
 
 // nsDir is /proc/<pid>/ns.
-type nsDir struct{ t *task.Task }
+type nsDir struct {
+	t    *task.Task
+	path string // the pid directory, for messages
+}
 
 func (nsDir) Mode() uint32 { return task.S_IFDIR | 0o511 }
 
@@ -74,7 +115,7 @@ func (d nsDir) Lookup(_ *task.Task, name string) (task.Inode, error) {
 			return nsLink{d.t, name}, nil
 		}
 	}
-	return nil, noent("/proc/" + strconv.Itoa(int(d.t.PID())) + "/ns/" + name)
+	return nil, noent(d.path + "/ns/" + name)
 }
 
 func (nsDir) Readdir(*task.Task) ([]string, error) { return append([]string(nil), nsNames[:]...), nil }

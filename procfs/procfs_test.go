@@ -63,7 +63,9 @@ func TestSelfAndListing(t *testing.T) {
 
 	names, err := init.Readdir("/proc")
 	require.NoError(t, err)
-	require.Equal(t, []string{"self", "sys", "thread-self", "1", fmt.Sprint(a.PID())}, names)
+	// proc_root_readdir: the registered entries (proc_readdir), then
+	// proc_pid_readdir's self and thread-self, then the pids.
+	require.Equal(t, []string{"sys", "self", "thread-self", "1", fmt.Sprint(a.PID())}, names)
 
 	ns, err := init.Readdir("/proc/1/ns")
 	require.NoError(t, err)

@@ -1,9 +1,9 @@
 package procfs
 
 import (
-	"sort"
 	"strconv"
 
+	"github.com/kernsim/kernsim/nsproxy/pidns"
 	"github.com/kernsim/kernsim/task"
 	"github.com/kernsim/kernsim/uapi"
 )
@@ -25,57 +25,114 @@ func noentAt(what, check string) error {
 	return uapi.Err("lookup", uapi.ENOENT, what+": no such file or directory", check)
 }
 
+// nameToInt mirrors name_to_int (fs/proc/util.c): a string of decimal digits
+// without a leading zero (unless it is "0"), below (~0U-9)/10 before its last
+// digit; ok is false for anything else.
+func nameToInt(name string) (n uint32, ok bool) {
+	if name == "" || len(name) > 1 && name[0] == '0' {
+		return 0, false
+	}
+	for i := 0; i < len(name); i++ {
+		c := uint32(name[i]) - '0'
+		if c > 9 || n >= (^uint32(0)-9)/10 {
+			return 0, false
+		}
+		n = n*10 + c
+	}
+	return n, true
+}
+
+// findTask mirrors find_task_by_pid_ns for a number from name_to_int: the
+// task numbered nr in ns that copy_process has finished attaching and that
+// has not been reaped, or nil. The unsigned number becomes a pid_t, so values
+// above INT_MAX find nothing.
+func findTask(ns *pidns.Namespace, nr uint32) *task.Task {
+	p, _ := ns.FindTask(int(int32(nr))).(*task.Task)
+	if p == nil || p.GroupLeader() == nil || p.State() == task.Dead {
+		return nil
+	}
+	return p
+}
+
+// rootDir is /proc. Every task sees the proc instance of its own active pid
+// namespace (see the package documentation): the namespace is the reader's,
+// resolved at each lookup, as a proc mounted inside that namespace would fix
+// it in its superblock.
 type rootDir struct{ fs *FS }
 
 func (rootDir) Mode() uint32 { return task.S_IFDIR | 0o555 }
 
 // Lookup mirrors proc_root_lookup: the fixed entries, then a pid
-// (proc_pid_lookup; any thread's id resolves, only group leaders are listed).
+// (proc_pid_lookup: name_to_int, then find_task_by_pid_ns in the proc's pid
+// namespace; any thread's id resolves, only group leaders are listed). A
+// process invisible in the namespace, whatever its number elsewhere, is
+// ENOENT.
 func (d rootDir) Lookup(t *task.Task, name string) (task.Inode, error) {
+	ns := t.ActivePidNS()
 	switch name {
 	case "self":
-		return selfLink{}, nil
+		return selfLink{ns}, nil
 	case "thread-self":
-		return threadSelfLink{}, nil
+		return threadSelfLink{ns}, nil
 	case "sys":
 		return sysDir{d.fs}, nil
 	}
-	pid, err := strconv.Atoi(name)
-	if err != nil || pid <= 0 || pid > 1<<22 {
+	nr, ok := nameToInt(name)
+	if !ok {
 		return nil, noent("/proc/" + name)
 	}
-	target := d.fs.k.Task(int32(pid))
-	if target == nil || target.State() == task.Dead {
+	target := findTask(ns, nr)
+	if target == nil {
 		return nil, noentAt("/proc/"+name, "proc_pid_lookup")
 	}
-	return pidDir{target}, nil
+	return pidDir{t: target, ns: ns}, nil
 }
 
-// Readdir mirrors proc_root_readdir: the fixed entries, then every thread
-// group leader's pid in increasing order.
+// Readdir mirrors proc_root_readdir: the registered entries (proc_readdir:
+// "sys"), then proc_pid_readdir's "self" and "thread-self", then every thread
+// group leader with a pid in the namespace, by its number there in increasing
+// order (next_tgid: find_ge_pid, skipping pids whose task is not a group
+// leader). Zombies are listed until they are reaped.
 func (d rootDir) Readdir(t *task.Task) ([]string, error) {
-	names := []string{"self", "sys", "thread-self"}
-	sort.Strings(names)
-	for _, p := range d.fs.k.Tasks() {
-		if p.TGID() == p.PID() && p.State() != task.Dead {
-			names = append(names, strconv.Itoa(int(p.PID())))
+	ns := t.ActivePidNS()
+	names := []string{"sys", "self", "thread-self"}
+	for _, p := range ns.AppendPids(nil) {
+		tk, _ := p.Task().(*task.Task)
+		if tk == nil || tk.GroupLeader() != tk || tk.State() == task.Dead {
+			continue
 		}
+		names = append(names, strconv.FormatUint(uint64(uint32(p.Nr(ns))), 10))
 	}
 	return names, nil
 }
 
-type selfLink struct{}
+// selfLink is /proc/self of the proc instance of pid namespace ns.
+type selfLink struct{ ns *pidns.Namespace }
 
 func (selfLink) Mode() uint32 { return task.S_IFLNK | 0o777 }
 
-// Readlink mirrors proc_self_get_link: the reader's tgid.
-func (selfLink) Readlink(t *task.Task) (string, error) { return strconv.Itoa(int(t.TGID())), nil }
+// Readlink mirrors proc_self_get_link: the reader's tgid as the proc's
+// namespace numbers it ("%u"), ENOENT when it has no number there.
+func (l selfLink) Readlink(t *task.Task) (string, error) {
+	tgid := t.GroupLeader().PidIn(l.ns)
+	if tgid == 0 {
+		return "", uapi.Err("readlink", uapi.ENOENT, "the reader has no pid in this proc's namespace", "proc_self_get_link")
+	}
+	return strconv.FormatUint(uint64(uint32(tgid)), 10), nil
+}
 
-type threadSelfLink struct{}
+// threadSelfLink is /proc/thread-self of the proc instance of ns.
+type threadSelfLink struct{ ns *pidns.Namespace }
 
 func (threadSelfLink) Mode() uint32 { return task.S_IFLNK | 0o777 }
 
-// Readlink mirrors proc_thread_self_get_link: "<tgid>/task/<tid>".
-func (threadSelfLink) Readlink(t *task.Task) (string, error) {
-	return strconv.Itoa(int(t.TGID())) + "/task/" + strconv.Itoa(int(t.PID())), nil
+// Readlink mirrors proc_thread_self_get_link: "%u/task/%u" of the reader's
+// tgid and tid in the proc's namespace, ENOENT without a tid there.
+func (l threadSelfLink) Readlink(t *task.Task) (string, error) {
+	tgid := t.GroupLeader().PidIn(l.ns)
+	pid := t.PidIn(l.ns)
+	if pid == 0 {
+		return "", uapi.Err("readlink", uapi.ENOENT, "the reader has no pid in this proc's namespace", "proc_thread_self_get_link")
+	}
+	return strconv.FormatUint(uint64(uint32(tgid)), 10) + "/task/" + strconv.FormatUint(uint64(uint32(pid)), 10), nil
 }

@@ -40,12 +40,15 @@ func (sysKernelDir) Lookup(_ *task.Task, name string) (task.Inode, error) {
 		return utsFile{utsns.Nodename}, nil
 	case "domainname":
 		return utsFile{utsns.Domainname}, nil
+	case "ns_last_pid":
+		return lastPidFile{}, nil
 	}
 	return nil, noent("/proc/sys/kernel/" + name)
 }
 
+// Readdir lists the entries in name order, as the sysctl tree keeps them.
 func (sysKernelDir) Readdir(*task.Task) ([]string, error) {
-	return []string{"domainname", "hostname"}, nil
+	return []string{"domainname", "hostname", "ns_last_pid"}, nil
 }
 
 // mayOpenRootFile is the DAC check of a root-owned sysctl file of mode 0644

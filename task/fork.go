@@ -97,7 +97,7 @@ func (t *Task) copyProcess(args CloneArgs) (*Task, error) {
 	p.nsproxy = nsp
 
 	// alloc_pid in the child's pid_ns_for_children (a number in every level).
-	pid, err := pidns.AllocPidFor(ctx, nsp.PIDForChildren(), p, &p.own.pid)
+	pid, err := pidns.AllocPidFor(ctx, nsp.PIDForChildren(), nil, &p.own.pid)
 	if err != nil {
 		switchTaskNamespaces(ctx, p, nil)
 		t.unwindFork(p, flags)
@@ -135,6 +135,7 @@ func (t *Task) copyProcess(args CloneArgs) (*Task, error) {
 		pid.Namespace().SetChildReaper(p)
 		p.signal.flags.Store(p.signal.flags.Load() | SIGNAL_UNKILLABLE)
 	}
+	pid.Attach(p) // attach_pid: findable only now that its fields are set
 	t.k.nrThreads.Add(1)
 	t.k.tasklist.Unlock()
 

@@ -1,9 +1,9 @@
 package pidns
 
 import (
-	"sync/atomic"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/kernsim/kernsim/nsproxy/ns"
 	"github.com/kernsim/kernsim/nsproxy/userns"

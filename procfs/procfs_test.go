@@ -206,13 +206,17 @@ func TestUserLimitSysctls(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, fmt.Sprintf("%d\n", k.Config().MaxThreads()/2), s)
 
-	for _, bad := range []string{"-1", "2147483648", "abc", "1 2", ""} {
+	for _, bad := range []string{"-1", "2147483648", "abc", "", "1x"} {
 		before := k.Snapshot()
 		_, err := init.WriteFile("/proc/sys/user/max_uts_namespaces", bad)
 		require.ErrorIs(t, err, uapi.EINVAL, bad)
 		require.Equal(t, before, k.Snapshot())
 	}
-	n, err := init.WriteFile("/proc/sys/user/max_uts_namespaces", " 1\n")
+	n, err := init.WriteFile("/proc/sys/user/max_uts_namespaces", "0x10\n") // proc_get_long takes base 0
+	require.NoError(t, err)
+	require.Equal(t, 5, n)
+	require.Equal(t, int64(16), k.UserNS.UcountMax(k.UserNS.Init, userns.UCOUNT_UTS_NAMESPACES))
+	n, err = init.WriteFile("/proc/sys/user/max_uts_namespaces", " 1\n")
 	require.NoError(t, err)
 	require.Equal(t, 3, n)
 	require.Equal(t, int64(1), k.UserNS.UcountMax(k.UserNS.Init, userns.UCOUNT_UTS_NAMESPACES))

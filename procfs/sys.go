@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"math"
 	"strconv"
-	"strings"
 
 	"github.com/kernsim/kernsim/nsproxy/ns"
 	"github.com/kernsim/kernsim/nsproxy/userns"
@@ -186,21 +185,21 @@ func (f limitFile) Read(t *task.Task, off int64, n int) ([]byte, error) {
 	return window([]byte(strconv.FormatInt(v, 10)+"\n"), off, n), nil
 }
 
-// Write mirrors proc_dointvec_minmax with the range [0, INT_MAX]: optional
-// surrounding whitespace, an optional sign, decimal digits; anything else or a
-// value out of range is EINVAL and stores nothing.
+// Write mirrors proc_dointvec_minmax with the range [0, INT_MAX]
+// (parseDointvecMinmax: the kernel's number syntax, hex and octal included);
+// anything else is EINVAL and stores nothing. A write past offset 0 is
+// ignored (sysctl_writes_strict).
 func (f limitFile) Write(t *task.Task, off int64, p []byte) (int, error) {
 	if off != 0 {
-		return len(p), nil // strict sysctl writes ignore a write past the start
+		return len(p), nil
 	}
-	s := strings.TrimSpace(string(p))
-	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || v < 0 || v > math.MaxInt32 {
+	n, v, ok := parseDointvecMinmax(p, 0, math.MaxInt32)
+	if !ok {
 		return 0, uapi.Err("write", uapi.EINVAL, strconv.Quote(string(p))+" is not an integer in [0, 2147483647]", "proc_dointvec_minmax")
 	}
 	u := t.UserNS()
-	u.Globals().SetUcountMax(u, f.typ, v)
-	return len(p), nil
+	u.Globals().SetUcountMax(u, f.typ, int64(v))
+	return n, nil
 }
 
 func (limitFile) Release(*ns.Ctx) {}

@@ -23,7 +23,10 @@ import (
 // so the test keeps its teeth where the real side is skipped, and where the
 // real kernel runs, its answers are checked against them too, so a recorded
 // answer cannot go stale unnoticed. Lines that legitimately differ (inode
-// numbers in "link=", pid numbers) are compared after scenario.Normalize.
+// numbers in "link=", pid numbers seen from the script's outermost pid
+// namespace, marked " (outer)") are compared after scenario.Normalize; pid
+// numbers inside the pid namespaces a script creates are compared as they
+// are.
 //
 // Setup differences between the two sides, and how the scripts avoid them:
 //
@@ -34,14 +37,26 @@ import (
 //   - The helper's init is an ordinary process: not the global init, not
 //     SIGNAL_UNKILLABLE, not the reaper of orphans (the helper, a child
 //     subreaper, is). The simulator's init is all three. So no script makes
-//     init exit, use CLONE_PARENT, or wait for an orphan.
+//     init exit, or uses CLONE_PARENT from init, or waits for an orphan of
+//     the outermost pid namespace (orphans inside a
+//     pid namespace the script created go to that namespace's init on both
+//     sides).
 //   - The helper has other files open (stdin, pipes), so raw fd numbers
 //     other than clearly invalid ones (-1, 999) are not used.
-//   - Namespaces other than UTS and user exist in the simulator only as the
-//     initial ones (creating one is EINVAL, like a kernel without that
+//   - Namespaces other than UTS, user and pid exist in the simulator only as
+//     the initial ones (creating one is EINVAL, like a kernel without that
 //     CONFIG_*_NS); no script creates one (except inside a flag check that
 //     fails earlier). /proc files other than ns links and directories are
 //     not simulated, so the non-nsfs fd is a /proc directory.
+//   - The helper's tasks all use the machine's /proc; the simulator shows
+//     each task the /proc of its own pid namespace. So a task inside a pid
+//     namespace only names tasks visible there; an fd on an outer task's
+//     namespace reaches it by inheritance from a task outside.
+//   - A pid-namespace init whose namespace holds a task that a process
+//     outside must reap sleeps in zap_pid_ns_processes until that task is
+//     reaped; the simulator's init becomes a zombie at once. Such inits
+//     leave with exit_async, and the outside parent reaps its killed child
+//     before anyone waits for the init.
 //   - drop_privs: the helper calls setgroups(0) first, which the simulator
 //     does not model; no script calls drop_privs where only setgroups would
 //     fail (the same uid twice, or inside a user namespace without maps).
@@ -539,6 +554,325 @@ readlink N2 N uts                  # EACCES
 # R was cloned after init joined N's UTS namespace.
 same_ns R R N uts                  # same
 same_ns N N N uts                  # same
+`},
+	{name: "pidns_clone", script: `
+sethostname init base              # ok
+getpid init                        # pid=N
+clone init P CLONE_NEWPID          # ok
+# The first process of a new pid namespace is 1 there; its parent is outside.
+getpid P                           # pid=1
+gettid P                           # tid=1
+getppid P                          # ppid=0
+same_ns init init P pid            # different
+same_ns init init P uts            # same
+# Its pid_for_children is its own (active) namespace.
+same_ns2 init P pid P pid_for_children   # same
+same_ns2 init init pid_for_children P pid   # different
+# Later processes are 2, 3, ... and see their parents.
+clone P A 0                        # ok
+getpid A                           # pid=2
+getppid A                          # ppid=1
+clone P B 0                        # ok
+getpid B                           # pid=3
+getppid B                          # ppid=1
+clone A C 0                        # ok
+getpid C                           # pid=4
+getppid C                          # ppid=2
+same_ns init P C pid               # same
+# A thread takes a number too: its tid, and its group's pid.
+clone A T CLONE_VM|CLONE_SIGHAND|CLONE_THREAD   # ok
+getpid T                           # pid=2
+gettid T                           # tid=5
+getppid T                          # ppid=1
+exit T 0                           # ok
+# Numbers are cyclic: the thread's freed 5 is not reused yet.
+clone B E 0                        # ok
+getpid E                           # pid=6
+getppid E                          # ppid=3
+# CLONE_PARENT from the namespace's init (SIGNAL_UNKILLABLE): EINVAL.
+clone P X CLONE_PARENT             # EINVAL
+# From an ordinary task of the namespace: the child is the init's.
+clone A D CLONE_PARENT             # ok
+getpid D                           # pid=7
+getppid D                          # ppid=1
+# CLONE_PARENT|CLONE_NEWPID is allowed (only CLONE_THREAD is refused with
+# CLONE_NEWPID): a new namespace's init whose parent is P.
+clone A Q CLONE_PARENT|CLONE_NEWPID   # ok
+getpid Q                           # pid=1
+getppid Q                          # ppid=0
+exit Q 2                           # ok
+wait A Q                           # ECHILD
+wait P Q                           # exited=2
+# An orphan goes to its namespace's init, which can wait for it.
+exit A 0                           # ok
+getppid C                          # ppid=1
+wait P A                           # exited=0
+exit C 3                           # ok
+wait P C                           # exited=3
+exit D 4                           # ok
+wait P D                           # exited=4
+wait P E                           # ECHILD
+exit E 5                           # ok
+wait B E                           # exited=5
+# The outside parent waits for the init with its outer number.
+exit B 0                           # ok
+wait P B                           # exited=0
+exit P 6                           # ok
+wait init P                        # exited=6
+`},
+	{name: "pidns_nested", script: `
+sethostname init base              # ok
+clone init L1 CLONE_NEWPID         # ok
+clone L1 L2 CLONE_NEWPID           # ok
+clone L2 L3 CLONE_NEWPID           # ok
+# Each is 1 in its own namespace, and its parent is outside.
+getpid L1                          # pid=1
+getpid L2                          # pid=1
+getpid L3                          # pid=1
+getppid L2                         # ppid=0
+getppid L3                         # ppid=0
+same_ns init L1 L2 pid             # different
+same_ns init L2 L3 pid             # different
+# A process at level 3 has a number at every level: 1, 2, 3 from L1 down.
+clone L3 L3b 0                     # ok
+getpid L3b                         # pid=2
+getppid L3b                        # ppid=1
+# L2's next child is 3 in L2's namespace (L2 1, L3 2, L3b 3 there)...
+clone L2 L2b 0                     # ok
+getpid L2b                         # pid=4
+getppid L2b                        # ppid=1
+# ... and L1's is 6 in L1's (L1, L2, L3, L3b, L2b took 1-5).
+clone L1 L1b 0                     # ok
+getpid L1b                         # pid=6
+# A sibling namespace: its own numbering, invisible to L2's.
+clone L1 S CLONE_NEWPID            # ok
+getpid S                           # pid=1
+same_ns init L2 S pid              # different
+# L2's death kills its namespace, and the deeper one with it; the parents
+# of everything killed live inside, so L2's exit completes at once.
+open L1 f2 L2 pid                  # ok
+exit L2 0                          # ok
+wait L1 L2                         # exited=0
+# The dead namespace refuses new processes, even through setns.
+setns L1 f2 CLONE_NEWPID           # ok
+clone L1 Z 0                       # ENOMEM
+# The failed fork had already taken 8 in L1's namespace: the cursor stays
+# past it (only a namespace that never had a process rewinds).
+clone L1b Z 0                      # ok
+getpid Z                           # pid=9
+getppid Z                          # ppid=6
+`},
+	{name: "pidns_unshare", script: `
+sethostname init base              # ok
+clone init U 0                     # ok
+getpid U                           # pid=N
+unshare U CLONE_NEWPID             # ok
+# Only pid_ns_for_children changed: U keeps its pid and its pid namespace.
+getpid U                           # pid=N
+same_ns init init U pid            # same
+# pid_for_children has no init yet.
+readlink U U pid_for_children      # ENOENT
+same_ns init init U pid_for_children   # ENOENT
+# No threads and no second new pid namespace while for_children != active.
+clone U T CLONE_VM|CLONE_SIGHAND|CLONE_THREAD   # EINVAL
+unshare U CLONE_NEWPID             # EINVAL
+clone U N CLONE_NEWPID             # EINVAL
+# The next child is 1 in the new namespace, the one after 2; both see ppid 0.
+clone U I 0                        # ok
+getpid I                           # pid=1
+getppid I                          # ppid=0
+readlink U U pid_for_children      # link=pid:[N]
+same_ns2 init U pid_for_children I pid   # same
+same_ns init U I pid               # different
+clone U I2 0                       # ok
+getpid I2                          # pid=2
+getppid I2                         # ppid=0
+clone U T CLONE_VM|CLONE_SIGHAND|CLONE_THREAD   # EINVAL
+unshare U CLONE_NEWPID             # EINVAL
+clone I J 0                        # ok
+getpid J                           # pid=3
+getppid J                          # ppid=1
+# An orphan whose parent lived inside goes to the namespace's init.
+clone I2 K 0                       # ok
+getpid K                           # pid=4
+exit I2 0                          # ok
+wait U I2                          # exited=0
+getppid K                          # ppid=1
+exit K 2                           # ok
+wait I K                           # exited=2
+# The init of the namespace exits: every other process is killed, and U,
+# outside, sees its child X killed by SIGKILL. X must be reaped before the
+# init's exit can complete (zap_pid_ns_processes waits for it).
+clone U X 0                        # ok
+getpid X                           # pid=5
+exit_async I 0                     # ok
+wait U X                           # signaled=9
+wait U I                           # exited=0
+# Later forks into the namespace fail with ENOMEM.
+clone U Y 0                        # ENOMEM
+unshare U CLONE_NEWPID             # EINVAL
+clone U T2 CLONE_VM|CLONE_SIGHAND|CLONE_THREAD  # EINVAL
+# setns back into its own (active) pid namespace restores everything.
+open U fs U pid                    # ok
+setns U fs CLONE_NEWPID            # ok
+same_ns2 init U pid_for_children U pid   # same
+clone U T2 CLONE_VM|CLONE_SIGHAND|CLONE_THREAD  # ok
+clone U Y 0                        # ok
+getpid Y                           # pid=N
+# ... even a new pid namespace for its children.
+unshare U CLONE_NEWPID             # ok
+clone U Y2 0                       # ok
+getpid Y2                          # pid=1
+`},
+	{name: "pidns_setns", script: `
+sethostname init base              # ok
+# Every fd is opened by a task that can see its target, and reaches a task
+# of a deeper namespace by inheritance (the simulator shows each task the
+# /proc of its own pid namespace).
+clone init S CLONE_NEWPID          # ok
+open init fs S pid                 # ok
+clone init P CLONE_NEWPID          # ok
+open P fp P pid                    # ok
+clone P Q CLONE_NEWPID             # ok
+open P fq2 Q pid                   # ok
+open init fq Q pid                 # ok
+# Only the caller's active namespace or a descendant: a sibling or an
+# ancestor is EINVAL.
+setns P fs CLONE_NEWPID            # EINVAL
+setns Q fp CLONE_NEWPID            # EINVAL
+setns Q fp 0                       # EINVAL
+setns P fq2 CLONE_NEWUTS           # EINVAL
+# Its own namespace: allowed, nothing moves.
+setns P fp CLONE_NEWPID            # ok
+clone P P2 0                       # ok
+getpid P2                          # pid=3
+# A descendant: only the children's namespace changes.
+setns P fq2 CLONE_NEWPID           # ok
+getpid P                           # pid=1
+same_ns init init P pid            # different
+same_ns2 init P pid_for_children Q pid   # same
+clone P X 0                        # ok
+getpid X                           # pid=2
+getppid X                          # ppid=0
+same_ns init Q X pid               # same
+clone P T CLONE_VM|CLONE_SIGHAND|CLONE_THREAD   # EINVAL
+unshare P CLONE_NEWPID             # EINVAL
+# From the outermost namespace, through an fd opened before the fork.
+clone init O 0                     # ok
+setns O fq 0                       # ok
+getpid O                           # pid=N
+clone O Y 0                        # ok
+getpid Y                           # pid=3
+getppid Y                          # ppid=0
+# A parent outside the namespace waits with its own view of the number.
+exit Y 7                           # ok
+wait O Y                           # exited=7
+# Without CAP_SYS_ADMIN: EPERM.
+clone init U 0                     # ok
+drop_privs U 1000                  # ok
+setns U fq CLONE_NEWPID            # EPERM
+# The outside parent dies: its child in the namespace goes to the outer
+# reaper (not to Q), which that namespace cannot see.
+clone O Y2 0                       # ok
+getpid Y2                          # pid=4
+clone Y2 Y3 0                      # ok
+getppid Y3                         # ppid=4
+exit O 0                           # ok
+wait init O                        # exited=0
+getppid Y2                         # ppid=0
+# An orphan whose parent lived inside goes to Q.
+exit Y2 0                          # ok
+getppid Y3                         # ppid=1
+# A new pid namespace's owner must be the caller's user namespace or an
+# ancestor of it: root of the initial user namespace, forked into a pid
+# namespace owned by a child user namespace, cannot make one below it.
+clone init C CLONE_NEWUSER|CLONE_NEWPID   # ok
+open init fc C pid                 # ok
+clone init R 0                     # ok
+setns R fc CLONE_NEWPID            # ok
+clone R R2 0                       # ok
+getpid R2                          # pid=2
+getppid R2                         # ppid=0
+clone R2 R3 CLONE_NEWPID           # EINVAL
+# A new user namespace does not help: it is a sibling of C's, not below it.
+clone R2 R3 CLONE_NEWUSER|CLONE_NEWPID   # EINVAL
+# Joining C's user namespace does.
+open R2 fcu C user                 # ok
+setns R2 fcu CLONE_NEWUSER         # ok
+clone R2 R3 CLONE_NEWPID           # ok
+getpid R3                          # pid=1
+getppid R3                         # ppid=0
+`},
+	{name: "pidns_init_thread", script: `
+sethostname init base              # ok
+clone init P CLONE_NEWPID          # ok
+open init fp P pid                 # ok
+clone init O 0                     # ok
+setns O fp CLONE_NEWPID            # ok
+# The init may have threads (its pid_for_children is its active namespace).
+clone P PT CLONE_VM|CLONE_SIGHAND|CLONE_THREAD   # ok
+getpid PT                          # pid=1
+gettid PT                          # tid=2
+clone P A 0                        # ok
+getpid A                           # pid=3
+# The leader exits while a thread lives: the thread becomes the reaper, the
+# namespace lives on, and the orphan's parent is still 1.
+exit P 0                           # ok
+getppid A                          # ppid=1
+clone A B 0                        # ok
+getpid B                           # pid=4
+exit B 0                           # ok
+wait A B                           # exited=0
+clone O X 0                        # ok
+getpid X                           # pid=5
+exit X 0                           # ok
+wait O X                           # exited=0
+# The last thread's exit zaps the namespace; then the init is reported.
+# Leader and thread exit with the same code (see threads_exit).
+exit PT 0                          # ok
+wait init P                        # exited=0
+clone O Y 0                        # ENOMEM
+`},
+	{name: "pidns_unprivileged", script: `
+sethostname init base              # ok
+open init fi init uts              # ok
+clone init U 0                     # ok
+drop_privs U 1000                  # ok
+# No CAP_SYS_ADMIN: EPERM, before any namespace is made.
+clone U E CLONE_NEWPID             # EPERM
+clone U E CLONE_NEWPID|CLONE_NEWUTS   # EPERM
+unshare U CLONE_NEWPID             # EPERM
+# With a new user namespace it owns the new pid and UTS namespaces.
+clone U C CLONE_NEWUSER|CLONE_NEWUTS|CLONE_NEWPID   # ok
+getpid C                           # pid=1
+getppid C                          # ppid=0
+same_ns init init C pid            # different
+same_ns init U C user              # different
+sethostname C box                  # ok
+gethostname U                      # hostname=base
+clone C D 0                        # ok
+getpid D                           # pid=2
+getppid D                          # ppid=1
+gethostname D                      # hostname=box
+# Its own pid namespace below its first one.
+unshare C CLONE_NEWPID             # ok
+clone C E2 0                       # ok
+getpid E2                          # pid=1
+getppid E2                         # ppid=0
+same_ns2 init C pid_for_children E2 pid   # same
+# unshare works the same way.
+clone U V 0                        # ok
+unshare V CLONE_NEWUSER|CLONE_NEWPID   # ok
+getpid V                           # pid=N
+clone V W 0                        # ok
+getpid W                           # pid=1
+getppid W                          # ppid=0
+# Root's fd on the container's pid namespace, inherited by another
+# unprivileged task: joining it needs CAP_SYS_ADMIN (EPERM).
+open init fc C pid                 # ok
+clone init U2 0                    # ok
+drop_privs U2 1000                 # ok
+setns U2 fc CLONE_NEWPID           # EPERM
 `},
 	{name: "time_ns_mainline", flavours: []kernsim.Flavour{kernsim.Mainline}, script: `
 # Reference §17: time namespaces (CLONE_NEWTIME, 5.6) do not exist in 4.19,

@@ -160,7 +160,9 @@ func (t *Task) exitNotify(status int) {
 // every deeper namespace) is killed with SIGKILL, and the init's zombie
 // children are reaped. The kernel then sleeps until the last of those tasks is
 // reaped; the simulator does not block there (a task that another namespace's
-// parent must reap stays a zombie until it is).
+// parent must reap stays a zombie until it is). It does wait until every
+// victim has exited: one that was inside a syscall on another goroutine dies
+// when that call returns, and until then it is still the init's child.
 func (t *Task) zapPidNSProcesses(n *pidns.Namespace) {
 	ctx := &t.ctx
 	ctx.Enter("zap_pid_ns_processes")
@@ -169,23 +171,34 @@ func (t *Task) zapPidNSProcesses(n *pidns.Namespace) {
 	t.k.tasklist.Lock()
 	t.signal.ignoreSIGCHLD = true
 	t.k.tasklist.Unlock()
+	var victims []*Task
 	for _, p := range n.AppendPids(nil) {
 		if p.Nr(n) < 2 {
 			continue
 		}
 		if victim, ok := p.Task().(*Task); ok && victim != t {
 			victim.kill(uapi.SIGKILL)
+			victims = append(victims, victim)
 		}
 	}
+	t.k.tasklist.Lock()
+	for _, v := range victims {
+		for State(v.state.Load()) == Running {
+			t.k.childExit.Wait()
+		}
+	}
+	t.k.tasklist.Unlock()
 	t.reapZombieChildren()
 }
 
 // kill delivers a fatal signal: the task exits with the signal as its wait
-// status. A task in the middle of a syscall (blocked in wait4) dies when the
-// call wakes (fatal_signal_pending).
+// status. A task in the middle of a syscall dies when the call returns
+// (leave), or, blocked in wait4, when it wakes (fatal_signal_pending). The
+// signal is made pending before the syscall lock is tried, so a call ending
+// meanwhile cannot miss it.
 func (t *Task) kill(sig uapi.Signal) {
+	t.pendingKill.Store(int32(sig))
 	if !t.sysMu.TryLock() {
-		t.pendingKill.Store(int32(sig))
 		t.k.tasklist.Lock()
 		t.k.childExit.Broadcast()
 		t.k.tasklist.Unlock()
@@ -303,11 +316,11 @@ func (t *Task) Wait(pid int32, options int) (int32, int, error) {
 			k.tasklist.Unlock()
 			return 0, 0, nil
 		}
-		k.childExit.Wait()
-		if sig := t.pendingKill.Load(); sig != 0 { // fatal_signal_pending
+		if sig := t.pendingKill.Load(); sig != 0 { // fatal_signal_pending, before sleeping
 			k.tasklist.Unlock()
 			t.doExit(int(sig))
 			return 0, 0, uapi.Err("wait4", uapi.EINTR, "killed while waiting", "do_wait")
 		}
+		k.childExit.Wait()
 	}
 }

@@ -202,7 +202,7 @@ type Task struct {
 
 	// Process tree, under tasklist_lock.
 	state       atomic.Uint32 // State: written under tasklist_lock, read lock-free
-	pendingKill atomic.Int32  // a fatal signal to act on when a blocking call wakes
+	pendingKill atomic.Int32  // a fatal signal to act on when the current call returns (leave) or wakes
 	exitCode    int
 	realParent  *Task
 	groupLeader *Task
@@ -321,7 +321,19 @@ func (t *Task) enter(op string) error {
 	return nil
 }
 
-func (t *Task) leave() { t.sysMu.Unlock() }
+// leave ends a syscall. A fatal signal that arrived during the call (kill
+// could not take the syscall lock) is acted on now, at the return to user
+// space, as the kernel does.
+func (t *Task) leave() {
+	t.sysMu.Unlock()
+	if t.pendingKill.Load() != 0 && State(t.state.Load()) == Running {
+		t.sysMu.Lock()
+		if State(t.state.Load()) == Running {
+			t.doExit(int(t.pendingKill.Load()))
+		}
+		t.sysMu.Unlock()
+	}
+}
 
 // taskList is an intrusive list of children (list_head children/sibling).
 type taskList struct{ head, tail *Task }

@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -56,6 +57,9 @@
 #endif
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
+#endif
+#ifndef NS_GET_PARENT
+#define NS_GET_PARENT _IO(0xb7, 0x2)
 #endif
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD O_EXCL
@@ -757,6 +761,76 @@ static int wait_task_exit(const struct ctask *t) {
 	return -1;
 }
 
+// read_nspid reads the NSpid line of /proc/<pid>/status: the task's numbers
+// from /proc's pid namespace (the controller's) down to its own, outermost
+// first. Returns how many it stored, 0 when the task or the line is gone.
+static int read_nspid(pid_t pid, long *nums, int max) {
+	char path[64], buf[8192];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	size_t n = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf + n, sizeof buf - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		if (n == sizeof buf - 1)
+			break;
+	}
+	close(fd);
+	buf[n] = '\0';
+	char *p = strstr(buf, "\nNSpid:");
+	if (!p)
+		return 0;
+	p += 7;
+	int k = 0;
+	while (k < max) {
+		char *end;
+		long v = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		nums[k++] = v;
+		p = end;
+		if (*p == '\n')
+			break;
+	}
+	return k;
+}
+
+// pid_in_view returns task ci's number as task wi sees it: its number in wi's
+// active pid namespace (pid_nr_ns), or INT_MAX, which names no task, when ci
+// is not visible there or is gone. Visibility is checked, not assumed: ci's
+// pid namespace, walked up (NS_GET_PARENT) to wi's level, must be wi's.
+static pid_t pid_in_view(struct controller *c, int ci, int wi) {
+	long cn[40], wn[40];
+	int nc = read_nspid(c->tasks[ci].pid, cn, 40);
+	int nw = read_nspid(c->tasks[wi].pid, wn, 40);
+	if (nc == 0 || nw == 0 || nc < nw)
+		return INT_MAX;
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/ns/pid", (int)c->tasks[ci].pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return INT_MAX;
+	for (int i = 0; i < nc - nw; i++) {
+		int up = ioctl(fd, NS_GET_PARENT);
+		close(fd);
+		if (up < 0)
+			return INT_MAX;
+		fd = up;
+	}
+	struct stat a, b;
+	snprintf(path, sizeof path, "/proc/%d/ns/pid", (int)c->tasks[wi].pid);
+	int same = fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	           a.st_ino == b.st_ino;
+	close(fd);
+	return same ? (pid_t)cn[nw - 1] : INT_MAX;
+}
+
 static void cleanup(struct controller *c) {
 	for (int i = 0; i < c->ntasks; i++) {
 		if (c->tasks[i].pidfd >= 0) {
@@ -968,7 +1042,8 @@ static int run_step(struct controller *c, char **argv, int argc) {
 		return 0;
 	}
 	if (strcmp(op, "gethostname") == 0 || strcmp(op, "getdomainname") == 0 ||
-	    strcmp(op, "uname") == 0 || strcmp(op, "getpid") == 0) {
+	    strcmp(op, "uname") == 0 || strcmp(op, "getpid") == 0 ||
+	    strcmp(op, "gettid") == 0 || strcmp(op, "getppid") == 0) {
 		ARGS(2);
 		TASK(ti, argv[1]);
 		if (exchange(c, ti, op, reply, sizeof reply) != 0)
@@ -1033,7 +1108,21 @@ static int run_step(struct controller *c, char **argv, int argc) {
 		print_result(reply);
 		return 0;
 	}
-	if (strcmp(op, "exit") == 0) {
+	if (strcmp(op, "same_ns2") == 0) {
+		ARGS(6);
+		TASK(ti, argv[1]);
+		ANY_TASK(a, argv[2]);
+		NS(argv[3]);
+		ANY_TASK(b, argv[4]);
+		NS(argv[5]);
+		snprintf(cmd, sizeof cmd, "same /proc/%d/ns/%s /proc/%d/ns/%s",
+		         (int)c->tasks[a].pid, argv[3], (int)c->tasks[b].pid, argv[5]);
+		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
+			return -1;
+		print_result(reply);
+		return 0;
+	}
+	if (strcmp(op, "exit") == 0 || strcmp(op, "exit_async") == 0) {
 		ARGS(3);
 		TASK(ti, argv[1]);
 		long code;
@@ -1045,7 +1134,10 @@ static int run_step(struct controller *c, char **argv, int argc) {
 		if (send_cmd(c, ti, cmd) != 0)
 			return -1;
 		c->tasks[ti].exited = 1;
-		if (wait_task_exit(&c->tasks[ti]) != 0) {
+		// exit_async does not wait: a pid-namespace init whose namespace
+		// still holds a task another process must reap sleeps in
+		// zap_pid_ns_processes until that task is reaped.
+		if (op[4] == '\0' && wait_task_exit(&c->tasks[ti]) != 0) {
 			step_error(c, "task %s did not exit in time", argv[1]);
 			return -1;
 		}
@@ -1056,10 +1148,13 @@ static int run_step(struct controller *c, char **argv, int argc) {
 		ARGS(3);
 		TASK(pi, argv[1]);
 		ANY_TASK(ci, argv[2]);
-		// Use the pid the waiter knows: the one clone() returned if it is
-		// the creator, else the controller's view.
-		pid_t pid = c->tasks[ci].creator == pi ? c->tasks[ci].parent_view
-		                                        : c->tasks[ci].pid;
+		// Use the pid the waiter knows: the child's number in the waiter's
+		// pid namespace (what clone() returned if it is the creator).
+		pid_t pid = pid_in_view(c, ci, pi);
+		if (c->tasks[ci].creator == pi && pid != INT_MAX && pid != c->tasks[ci].parent_view) {
+			step_error(c, "pid of %s as its creator sees it disagrees with clone()", argv[2]);
+			return -1;
+		}
 		snprintf(cmd, sizeof cmd, "wait %d", (int)pid);
 		if (exchange(c, pi, cmd, reply, sizeof reply) != 0)
 			return -1;

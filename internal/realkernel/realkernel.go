@@ -23,6 +23,33 @@ import (
 //go:embed helper.c
 var helperSource string
 
+// Steps added for pid namespaces (doc.go lists the others):
+//
+//	getpid <task>                         pid=<n>
+//	gettid <task>                         tid=<n>
+//	getppid <task>                        ppid=<n>
+//	    the number in the task's own pid namespace (getppid: 0 when the
+//	    parent is outside it). When that namespace is the script's
+//	    outermost one (the helper's), the number depends on the machine
+//	    and the line ends in " (outer)"; numbers inside pid namespaces the
+//	    script created are deterministic.
+//	same_ns2 <task> <a> <nsA> <b> <nsB>   same | different | errno
+//	    same_ns for two different links, e.g. a task's pid_for_children
+//	    and another's pid
+//	exit_async <task> <code>              ok
+//	    exit without waiting for the exit to finish: a pid-namespace init
+//	    whose namespace still holds a task that a process outside must
+//	    reap sleeps in zap_pid_ns_processes until it is reaped, so a
+//	    plain exit step would time out. A later step must not depend on
+//	    how far that exit has got (wait for one of the killed tasks first).
+//
+// wait passes the child's number as the waiter sees it: the controller reads
+// both tasks' NSpid lines from /proc/<pid>/status and checks with
+// NS_GET_PARENT that the child's pid namespace lies below the waiter's; a
+// child that the waiter cannot see, or that is gone, is waited for as
+// INT_MAX, which names no task (ECHILD). For the creator this is the pid
+// clone() returned, which the controller cross-checks.
+
 const (
 	// scriptTimeout bounds one RunScript call. The helper itself gives up
 	// on a step after 5 s, so this only fires if the helper misbehaves.

@@ -374,6 +374,55 @@ func TestScriptErrors(t *testing.T) {
 	assert.Equal(t, "ok", got[1])
 }
 
+// TestPidSteps: getpid, gettid and getppid answer in the task's own pid
+// namespace and mark the numbers of the script's outermost one; wait passes
+// the child's number as the waiter sees it (the creator's clone() result, or
+// the translation for an orphan inherited inside a pid namespace); exit_async
+// lets a pid-namespace init sleep in zap_pid_ns_processes while the script
+// goes on; same_ns2 compares two different links.
+func TestPidSteps(t *testing.T) {
+	h := Require(t)
+	got := runSteps(t, h, []step{
+		{"getpid init", "pid=*"},
+		{"gettid init", "tid=*"},
+		{"getppid init", "ppid=*"},
+		{"clone init P CLONE_NEWPID", "ok"},
+		{"getpid P", "pid=1"},
+		{"gettid P", "tid=1"},
+		{"getppid P", "ppid=0"},
+		{"same_ns2 init P pid P pid_for_children", "same"},
+		{"same_ns2 init init pid P pid", "different"},
+		{"clone P A 0", "ok"},
+		{"clone A B 0", "ok"},
+		{"clone A T CLONE_VM|CLONE_SIGHAND|CLONE_THREAD", "ok"},
+		{"gettid T", "tid=4"},
+		{"getpid T", "pid=2"},
+		{"exit T 0", "ok"},
+		// B is orphaned to P, which did not create it: wait translates B's
+		// number into P's view (3), not the machine's.
+		{"exit A 0", "ok"},
+		{"wait P A", "exited=0"},
+		{"getppid B", "ppid=1"},
+		{"exit B 6", "ok"},
+		{"wait P B", "exited=6"},
+		// An invisible child (P cannot see init's other children): ECHILD.
+		{"clone init C 0", "ok"},
+		{"wait P C", "ECHILD"},
+		// An outsider's child inside the namespace holds up its init's exit.
+		{"open init fp P pid", "ok"},
+		{"clone init O 0", "ok"},
+		{"setns O fp CLONE_NEWPID", "ok"},
+		{"clone O X 0", "ok"},
+		{"exit_async P 0", "ok"},
+		{"wait O X", "signaled=9"},
+		{"wait init P", "exited=0"},
+		{"clone O Y 0", "ENOMEM"},
+	})
+	for _, i := range []int{0, 1, 2} {
+		assert.True(t, strings.HasSuffix(got[i], " (outer)"), got[i])
+	}
+}
+
 func TestStepCount(t *testing.T) {
 	assert.Equal(t, 0, stepCount(""))
 	assert.Equal(t, 0, stepCount("# x\n   \n\t# y"))

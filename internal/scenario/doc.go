@@ -25,10 +25,26 @@
 //	close <task> <fd>                  Task.Close
 //	readlink <task> <target> <ns>      Task.Readlink
 //	same_ns <task> <a> <b> <ns>        compares the inode numbers of two readlinks
+//	same_ns2 <task> <a> <nsA> <b> <nsB>
+//	                                   the same for /proc/<a>/ns/<nsA> and
+//	                                   /proc/<b>/ns/<nsB> (pid_for_children vs pid)
 //	drop_privs <task> <uid>            Setresgid(uid×3) then Setresuid(uid×3)
 //	exit <task> <code>                 Task.Exit
-//	wait <parent> <child>              Task.Wait(pid, WNOHANG): see below
-//	getpid <task>                      the task's tgid
+//	exit_async <task> <code>           Task.Exit (the helper does not wait for
+//	                                   the exit to finish: see below)
+//	wait <parent> <child>              Task.Wait(pid, WNOHANG) with the child's
+//	                                   number in the parent's pid namespace
+//	                                   (INT_MAX if invisible or gone): see below
+//	getpid <task>                      Task.Getpid: "pid=<n>"
+//	gettid <task>                      Task.Gettid: "tid=<n>"
+//	getppid <task>                     Task.Getppid: "ppid=<n>"
+//
+// getpid, gettid and getppid print the number as the task's own pid
+// namespace sees it. When that is the script's outermost pid namespace
+// (init_pid_ns here, the helper's pid namespace there) the number depends on
+// the machine and the line ends in " (outer)", which Normalize turns into
+// "N"; numbers inside pid namespaces the script created are deterministic
+// and compared as they are.
 //
 // Script errors (an unknown step, task or fd label, a reused task label, a
 // task used after it exited, bad arguments) end the run the way they end
@@ -49,8 +65,19 @@
 //   - exit of "init": the helper's init is an ordinary process, the
 //     simulator's is the global init, which cannot exit; that is a script
 //     error here.
-//   - Pid and inode numbers differ between the simulator and the kernel, so
-//     "pid=" and "link=" lines are not comparable as they are; Normalize
+//   - exit of a pid-namespace init whose namespace still holds a task that
+//     a process outside must reap: the kernel's init sleeps in
+//     zap_pid_ns_processes until that task is reaped (so the helper's exit
+//     step would time out; exit_async does not wait), the simulator's
+//     becomes a zombie at once. A script must reap such tasks before it
+//     waits for the init, or the helper's wait blocks.
+//   - Orphans of the script's outermost pid namespace go to the helper's
+//     controller (a child subreaper) there and to the global init here;
+//     their getppid is normalised, but the script's init cannot wait for
+//     them (ECHILD there).
+//   - Pid numbers seen from the outermost pid namespace and inode numbers
+//     differ between the simulator and the kernel, so those "pid=", "tid=",
+//     "ppid=" and "link=" lines are not comparable as they are; Normalize
 //     replaces the numbers.
 //
 // The interpreter keeps all its state in the call; there is no package-level

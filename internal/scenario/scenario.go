@@ -111,17 +111,24 @@ func RunSim(k *kernsim.Kernel, script string) ([]string, error) {
 }
 
 // Normalize replaces what legitimately differs between the simulator and the
-// kernel in a result line: the inode number of "link=<ns>:[<n>]" and the
-// number of "pid=<n>" become "N".
+// kernel in a result line: the inode number of "link=<ns>:[<n>]", and a pid
+// number seen from the script's outermost pid namespace ("pid=<n> (outer)",
+// likewise "tid=" and "ppid="), become "N". Numbers seen from a pid namespace
+// the script created are deterministic (its first process is 1, the next 2,
+// ...) and stay as they are.
 func Normalize(line string) string {
 	line = linkRE.ReplaceAllString(line, "link=$1:[N]")
-	return pidRE.ReplaceAllString(line, "pid=N")
+	return outerRE.ReplaceAllString(line, "$1=N")
 }
 
 var (
-	linkRE = regexp.MustCompile(`^link=([a-z_]+):\[[0-9]+\]$`)
-	pidRE  = regexp.MustCompile(`^pid=[0-9]+$`)
+	linkRE  = regexp.MustCompile(`^link=([a-z_]+):\[[0-9]+\]$`)
+	outerRE = regexp.MustCompile(`^(pid|tid|ppid)=[0-9]+ \(outer\)$`)
 )
+
+// invisiblePid is what a wait step passes for a child that the waiter cannot
+// see (or that is gone): INT_MAX names no task, so wait4 answers ECHILD.
+const invisiblePid = 1<<31 - 1
 
 // errnoResult formats a simulated syscall's error as the helper prints an
 // errno: its name. An error without an errno is a simulator failure.
@@ -171,8 +178,19 @@ func parseFlags(s string) (uapi.CloneFlags, error) {
 	return f, nil
 }
 
-func nsPath(st *simTask, ns string) string {
-	return "/proc/" + strconv.Itoa(int(st.t.PID())) + "/ns/" + ns
+// nsPath names /proc/<target>/ns/<ns> for the reader. The simulator's /proc
+// shows every reader the proc instance of its own pid namespace, so the
+// number is the target's there; the helper's tasks all share the machine's
+// /proc and use the outermost number. A target the reader's pid namespace
+// cannot see (a sibling's or an ancestor's process) has no path in the
+// simulator: a script error, not a made-up answer.
+func nsPath(reader, target *simTask, ns string) (string, error) {
+	nr := target.t.PidIn(reader.t.ActivePidNS())
+	if nr == 0 {
+		return "", scriptErr("task %s cannot name task %s: it is outside %s's pid namespace, whose /proc the simulator shows it",
+			reader.label, target.label, reader.label)
+	}
+	return "/proc/" + strconv.Itoa(int(nr)) + "/ns/" + ns, nil
 }
 
 func checkNS(ns string) error {
@@ -216,7 +234,7 @@ func (in *interp) step(argv []string) (string, error) {
 			return "", err
 		}
 		return in.oneArg(st, argv[0], argv[2])
-	case "gethostname", "getdomainname", "uname", "getpid":
+	case "gethostname", "getdomainname", "uname", "getpid", "gettid", "getppid":
 		if err := args(argv, 2); err != nil {
 			return "", err
 		}
@@ -240,7 +258,11 @@ func (in *interp) step(argv []string) (string, error) {
 		if err := checkNS(argv[4]); err != nil {
 			return "", err
 		}
-		return in.open(st, argv[2], nsPath(tg, argv[4]))
+		path, err := nsPath(st, tg, argv[4])
+		if err != nil {
+			return "", err
+		}
+		return in.open(st, argv[2], path)
 	case "open_path":
 		if err := args(argv, 4); err != nil {
 			return "", err
@@ -267,14 +289,20 @@ func (in *interp) step(argv []string) (string, error) {
 		if err := checkNS(argv[3]); err != nil {
 			return "", err
 		}
-		link, err := st.t.Readlink(nsPath(tg, argv[3]))
+		path, err := nsPath(st, tg, argv[3])
+		if err != nil {
+			return "", err
+		}
+		link, err := st.t.Readlink(path)
 		if err != nil {
 			return errnoResult(err)
 		}
 		return "link=" + link, nil
 	case "same_ns":
 		return in.sameNS(argv)
-	case "exit":
+	case "same_ns2":
+		return in.sameNS2(argv)
+	case "exit", "exit_async":
 		if err := args(argv, 3); err != nil {
 			return "", err
 		}
@@ -370,10 +398,26 @@ func (in *interp) oneArg(st *simTask, op, arg string) (string, error) {
 	return result(t.Close(fd))
 }
 
-// names runs uname(2)-based steps and getpid.
+// names runs uname(2)-based steps and getpid, gettid and getppid. A number
+// the task reads in the script's outermost pid namespace (init_pid_ns here)
+// is marked " (outer)", as the helper marks it.
 func (in *interp) names(st *simTask, op string) (string, error) {
-	if op == "getpid" {
-		return "pid=" + strconv.Itoa(int(st.t.TGID())), nil
+	var key string
+	var nr int32
+	switch op {
+	case "getpid":
+		key, nr = "pid", st.t.Getpid()
+	case "gettid":
+		key, nr = "tid", st.t.Gettid()
+	case "getppid":
+		key, nr = "ppid", st.t.Getppid()
+	}
+	if key != "" {
+		res := key + "=" + strconv.Itoa(int(nr))
+		if st.t.ActivePidNS() == in.k.PidNS.Init {
+			res += " (outer)"
+		}
+		return res, nil
 	}
 	u, err := st.t.Uname()
 	if err != nil {
@@ -452,7 +496,59 @@ func (in *interp) sameNS(argv []string) (string, error) {
 	}
 	var inums [2]uint64
 	for i, tg := range [2]*simTask{a, b} {
-		link, err := st.t.Readlink(nsPath(tg, argv[4]))
+		path, err := nsPath(st, tg, argv[4])
+		if err != nil {
+			return "", err
+		}
+		link, err := st.t.Readlink(path)
+		if err != nil {
+			return errnoResult(err)
+		}
+		if inums[i], err = linkInum(link); err != nil {
+			return "", err
+		}
+	}
+	if inums[0] == inums[1] {
+		return "same", nil
+	}
+	return "different", nil
+}
+
+// sameNS2 compares two possibly different links, /proc/<a>/ns/<nsA> and
+// /proc/<b>/ns/<nsB> (for example a task's pid_for_children with another's
+// pid), as the helper's same_ns2 does.
+func (in *interp) sameNS2(argv []string) (string, error) {
+	if err := args(argv, 6); err != nil {
+		return "", err
+	}
+	st, err := in.live(argv[1])
+	if err != nil {
+		return "", err
+	}
+	a, err := in.target(argv[2])
+	if err != nil {
+		return "", err
+	}
+	if err := checkNS(argv[3]); err != nil {
+		return "", err
+	}
+	b, err := in.target(argv[4])
+	if err != nil {
+		return "", err
+	}
+	if err := checkNS(argv[5]); err != nil {
+		return "", err
+	}
+	var inums [2]uint64
+	for i, x := range [2]struct {
+		tg *simTask
+		ns string
+	}{{a, argv[3]}, {b, argv[5]}} {
+		p, err := nsPath(st, x.tg, x.ns)
+		if err != nil {
+			return "", err
+		}
+		link, err := st.t.Readlink(p)
 		if err != nil {
 			return errnoResult(err)
 		}
@@ -494,7 +590,13 @@ func (in *interp) wait(argv []string) (string, error) {
 	// Nothing else runs on the simulated kernel: a child that has not
 	// exited now never will, where the helper's waitpid would block until
 	// its step times out. WNOHANG turns that into a script error.
-	pid, status, err := parent.t.Wait(child.t.PID(), task.WNOHANG)
+	// The helper passes the child's number in the waiter's pid namespace,
+	// or INT_MAX when the child is not visible there or is gone.
+	nr := child.t.PidIn(parent.t.ActivePidNS())
+	if nr == 0 || child.t.State() == task.Dead {
+		nr = invisiblePid
+	}
+	pid, status, err := parent.t.Wait(nr, task.WNOHANG)
 	if err != nil {
 		return errnoResult(err)
 	}

@@ -56,7 +56,17 @@ func TestNormalize(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"link=uts:[4026531838]", "link=uts:[N]"},
 		{"link=pid_for_children:[4026532201]", "link=pid_for_children:[N]"},
-		{"pid=1234", "pid=N"},
+		// Numbers seen from the outermost pid namespace are the machine's.
+		{"pid=1234 (outer)", "pid=N"},
+		{"tid=1235 (outer)", "tid=N"},
+		{"ppid=0 (outer)", "ppid=N"},
+		// Numbers inside a pid namespace the script created are compared.
+		{"pid=1234", "pid=1234"},
+		{"pid=1", "pid=1"},
+		{"ppid=0", "ppid=0"},
+		{"tid=2", "tid=2"},
+		{"pid=1 (outer) x", "pid=1 (outer) x"},
+		{"hostname=pid=1 (outer)", "hostname=pid=1 (outer)"},
 		{"hostname=pid=1", "hostname=pid=1"},
 		{"hostname=link=uts:[1]", "hostname=link=uts:[1]"},
 		{"EACCES", "EACCES"},
@@ -99,7 +109,7 @@ unshare init CLONE_PARENT
 		"uname=Linux,h,x86_64,d",
 		"link=uts:[4026531838]",  // PROC_UTS_INIT_INO
 		"link=user:[4026531837]", // PROC_USER_INIT_INO
-		"pid=1",
+		"pid=1 (outer)",          // the global init, seen from init_pid_ns
 		"same",
 		"ok",
 		"different",
@@ -243,6 +253,18 @@ func TestSimulatorLimits(t *testing.T) {
 	require.Len(t, got, 2)
 	assert.True(t, strings.HasPrefix(got[1], "error: task init: timeout waiting for task reply"), got[1])
 
+	// Each task sees the /proc of its own pid namespace: a task outside it
+	// has no path there (the helper's tasks share the machine's /proc).
+	for _, step := range []string{"open P f init uts", "readlink P init uts", "same_ns P P init uts", "same_ns2 P P pid init pid"} {
+		got, err = scenario.RunSim(boot(t), "clone init P CLONE_NEWPID\n"+step+"\n")
+		require.Error(t, err, step)
+		require.Len(t, got, 2)
+		assert.Equal(t, "error: task P cannot name task init: it is outside P's pid namespace, whose /proc the simulator shows it", got[1])
+	}
+	// A task inside is named by its number there.
+	assert.Equal(t, []string{"ok", "ok", "same"},
+		run(t, "clone init P CLONE_NEWPID\nclone P A 0\nsame_ns P P A pid\n"))
+
 	_, err = scenario.RunSim(nil, "getpid init\n")
 	require.Error(t, err)
 }
@@ -265,4 +287,40 @@ wait U init
 wait init init
 `)
 	assert.Equal(t, []string{"ok", "ok", "EPERM", "EPERM", "ok", "EINVAL", "ok", "EACCES", "ECHILD", "ECHILD"}, got)
+}
+
+// TestPidSteps: getpid, gettid and getppid read the caller's own pid
+// namespace (reference §11.1), marking numbers of the outermost one; wait
+// uses the child's number in the waiter's namespace; exit_async is exit;
+// same_ns2 compares two different links.
+func TestPidSteps(t *testing.T) {
+	t.Parallel()
+	got := run(t, `
+getpid init
+getppid init
+clone init P CLONE_NEWPID
+getpid P
+getppid P
+clone P A 0
+clone A T CLONE_VM|CLONE_SIGHAND|CLONE_THREAD
+getpid T
+gettid T
+getppid T
+gettid P
+same_ns2 init P pid P pid_for_children
+same_ns2 init init pid P pid
+exit T 0
+exit A 5
+wait P A
+exit_async P 7
+wait init P
+`)
+	assert.Equal(t, []string{
+		"pid=1 (outer)", "ppid=0 (outer)", // the global init has no parent
+		"ok", "pid=1", "ppid=0",
+		"ok", "ok", "pid=2", "tid=3", "ppid=1", "tid=1",
+		"same", "different",
+		"ok", "ok", "exited=5", // P waits with A's number in P's namespace (2), not A's global one
+		"ok", "exited=7",
+	}, got)
 }

@@ -18,7 +18,7 @@ type NSInfo struct {
 	Type   ns.Type
 	Inum   uint32
 	Count  int64  // the namespace's own counter
-	Owner  uint32 // inode of the owning user namespace (0 for init_user_ns)
+	Owner  uint32 // inode of the owning user namespace (a user namespace's parent; 0 for init_user_ns, which has none)
 	Parent uint32 // user namespaces: the parent's inode (0 at the top)
 	NProcs int    // tasks whose /proc/<pid>/ns/<type> resolves to it
 	PID    int32  // the lowest such pid (0 when NProcs is 0)

@@ -637,6 +637,11 @@ same_ns init L2 L3 pid             # different
 clone L3 L3b 0                     # ok
 getpid L3b                         # pid=2
 getppid L3b                        # ppid=1
+# The NSpid line of /proc/<pid>/status, outermost first (read from the
+# machine's namespace; its own number normalised to N).
+nspid L1                           # nspid=N 1
+nspid L3                           # nspid=N 3 2 1
+nspid L3b                          # nspid=N 4 3 2
 # L2's next child is 3 in L2's namespace (L2 1, L3 2, L3b 3 there)...
 clone L2 L2b 0                     # ok
 getpid L2b                         # pid=4

@@ -91,7 +91,17 @@
 //	wait <parent> <child>                 exited=<code> | signaled=<sig> | errno
 //	    waitpid(pid, &status, 0); pid is what clone returned if <parent>
 //	    created <child>, else the pid in the helper's pid namespace
-//	getpid <task>                         pid=<n>   (in the task's pid ns)
+//	exit_async <task> <code>              ok   (does not wait for the exit: a
+//	    pid-namespace init sleeps in zap_pid_ns_processes until an outside
+//	    parent reaps its killed children)
+//	getpid|gettid|getppid <task>          pid=<n> | tid=<n> | ppid=<n>
+//	    in the task's own pid namespace; " (outer)" follows a number read
+//	    in the script's outermost pid namespace (compared after Normalize)
+//	same_ns2 <task> <a> <nsA> <b> <nsB>   same | different | errno
+//	    like same_ns for two different links (e.g. pid_for_children vs pid)
+//	nspid <task>                          nspid=N <n1> ... | errno
+//	    the NSpid line of /proc/<task>/status as the machine's pid namespace
+//	    reads it, outermost number as N
 //
 // A step that names an unknown task or fd label, reuses a task label, uses
 // a task that has exited (or, as a target, one that was waited for), has bad

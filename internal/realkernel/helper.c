@@ -1122,6 +1122,45 @@ static int run_step(struct controller *c, char **argv, int argc) {
 		print_result(reply);
 		return 0;
 	}
+	if (strcmp(op, "nspid") == 0) {
+		// The NSpid line of /proc/<pid>/status read by the controller (which
+		// lives in the machine's pid namespace), outermost number as "N":
+		// "nspid=N 2 1" for a task two namespaces deep.
+		ARGS(2);
+		ANY_TASK(ti, argv[1]);
+		char path[64], buf[4096];
+		snprintf(path, sizeof path, "/proc/%d/status", (int)c->tasks[ti].pid);
+		int fd = open(path, O_RDONLY);
+		if (fd < 0) {
+			char e[64];
+			reply_errno(e, sizeof e, errno);
+			print_result(e);
+			return 0;
+		}
+		ssize_t n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		char *line = strstr(buf, "\nNSpid:");
+		if (!line) {
+			step_error(c, "no NSpid line in %s", path);
+			return -1;
+		}
+		line += strlen("\nNSpid:");
+		char res[256] = "nspid=N";
+		char *end = strchr(line, '\n');
+		if (end)
+			*end = '\0';
+		char *tok = strtok(line, "\t");
+		if (tok)
+			tok = strtok(NULL, "\t"); // skip the outermost number
+		for (; tok; tok = strtok(NULL, "\t")) {
+			strncat(res, " ", sizeof res - strlen(res) - 1);
+			strncat(res, tok, sizeof res - strlen(res) - 1);
+		}
+		strncat(res, "\n", sizeof res - strlen(res) - 1);
+		print_result(res);
+		return 0;
+	}
 	if (strcmp(op, "exit") == 0 || strcmp(op, "exit_async") == 0) {
 		ARGS(3);
 		TASK(ti, argv[1]);

@@ -302,6 +302,8 @@ func (in *interp) step(argv []string) (string, error) {
 		return in.sameNS(argv)
 	case "same_ns2":
 		return in.sameNS2(argv)
+	case "nspid":
+		return in.nspid(argv)
 	case "exit", "exit_async":
 		if err := args(argv, 3); err != nil {
 			return "", err
@@ -613,4 +615,28 @@ func (in *interp) wait(argv []string) (string, error) {
 		return "signaled=" + strconv.Itoa(sig), nil
 	}
 	return "status=" + strconv.Itoa(status), nil
+}
+
+// nspid reads the NSpid line of the task's /proc/<pid>/status as the outermost
+// pid namespace sees it (the helper's controller reads the machine's /proc),
+// with the outermost number as "N": "nspid=N 2 1".
+func (in *interp) nspid(argv []string) (string, error) {
+	if err := args(argv, 2); err != nil {
+		return "", err
+	}
+	st, ok := in.tasks[argv[1]]
+	if !ok {
+		return "", scriptErr("unknown task %s", argv[1])
+	}
+	text, err := in.k.Init().ReadFile("/proc/" + strconv.Itoa(int(st.t.PID())) + "/status")
+	if err != nil {
+		return errnoResult(err)
+	}
+	for _, line := range strings.Split(text, "\n") {
+		if rest, ok := strings.CutPrefix(line, "NSpid:"); ok {
+			f := strings.Split(strings.TrimPrefix(rest, "\t"), "\t")
+			return "nspid=" + strings.Join(append([]string{"N"}, f[1:]...), " "), nil
+		}
+	}
+	return "", scriptErr("no NSpid line for %s", argv[1])
 }

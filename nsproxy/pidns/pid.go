@@ -197,15 +197,21 @@ func AllocPidFor(ctx *ns.Ctx, n *Namespace, task any, dst *Pid) (*Pid, error) {
 			pidMin = RESERVED_PIDS
 		}
 		nr := tmp.idr.allocCyclic(pidMin, g.pidMax)
-		g.mu.Unlock()
 		if nr < 0 {
+			g.mu.Unlock()
 			g.unwindAlloc(n, nums, i)
 			return nil, uapi.Err("alloc_pid", uapi.EAGAIN,
 				"no free pid number below pid_max in "+tmp.Link(), "alloc_pid")
 		}
+		if i > 0 {
+			g.mu.Unlock()
+		}
 		nums[i] = UPID{Nr: nr, NS: tmp}
 		tmp = tmp.parent
 	}
+	// pidmap_lock is still held from the outermost level's reservation: the
+	// kernel drops and retakes it around the steps below, which touch nothing
+	// it protects, so one critical section observes the same.
 	if nums[n.level].Nr == 1 && !ctx.Env.Mainline() {
 		ctx.Mark("pid_ns_prepare_proc")
 	}
@@ -213,7 +219,6 @@ func AllocPidFor(ctx *ns.Ctx, n *Namespace, task any, dst *Pid) (*Pid, error) {
 	p.count.Set(1)
 	ctx.Env.Refs.Track(&p.node, p)
 
-	g.mu.Lock()
 	if n.pidAllocated&PIDNS_ADDING == 0 {
 		g.mu.Unlock()
 		ctx.Env.Refs.Untrack(&p.node)

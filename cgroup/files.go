@@ -273,6 +273,17 @@ func (g *Globals) readPidlist(c *Cgroup, vnr PidVnr, procs bool) (string, error)
 // v1; on v2 it keeps its cgroup, and a removed v2 cgroup gets " (deleted)".
 // A path of PATH_MAX bytes or more fails with ENAMETOOLONG.
 func (g *Globals) ProcCgroup(ctx *ns.Ctx, cset *CSSSet, exiting bool, nsRoot *CSSSet) (string, error) {
+	return g.procCgroup(ctx, nil, cset, exiting, nsRoot)
+}
+
+// ProcCgroupTask is ProcCgroup for a task, whose css_set is read under
+// css_set_lock as proc_cgroup_show does (task_css_set): a css_set read
+// earlier without the lock may have been freed by a concurrent migration.
+func (g *Globals) ProcCgroupTask(ctx *ns.Ctx, tc *TaskCgroups, exiting bool, nsRoot *CSSSet) (string, error) {
+	return g.procCgroup(ctx, tc, nil, exiting, nsRoot)
+}
+
+func (g *Globals) procCgroup(ctx *ns.Ctx, tc *TaskCgroups, cset *CSSSet, exiting bool, nsRoot *CSSSet) (string, error) {
 	defer g.kick()
 	ctx.Enter("proc_cgroup_show")
 	defer ctx.Exit("proc_cgroup_show")
@@ -280,6 +291,9 @@ func (g *Globals) ProcCgroup(ctx *ns.Ctx, cset *CSSSet, exiting bool, nsRoot *CS
 	defer g.unlock()
 	g.csetMu.Lock()
 	defer g.csetMu.Unlock()
+	if tc != nil {
+		cset = tc.CSSSet()
+	}
 	b := make([]byte, 0, 128)
 	for _, r := range g.roots {
 		if r.dfl && !g.dflVisible {

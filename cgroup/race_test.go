@@ -115,7 +115,7 @@ func TestConcurrent(t *testing.T) {
 						fail(err)
 					}
 					p := parents[0]
-					_, err := f.g.ProcCgroup(ctx, p.cg.CSSSet(), false, f.g.InitCSSSet())
+					_, err := f.g.ProcCgroupTask(ctx, &p.cg, false, f.g.InitCSSSet())
 					fail(err)
 					_ = root.NrDyingDescendants()
 					_ = f.g.ProcCgroups()

@@ -2,6 +2,7 @@ package procfs_test
 
 import (
 	"fmt"
+	"github.com/kernsim/kernsim/kernsimtest"
 	"strings"
 	"testing"
 
@@ -15,26 +16,10 @@ import (
 
 var sigchld = uapi.CloneFlags(uapi.SIGCHLD)
 
-func boot(t *testing.T) *kernsim.Kernel {
-	t.Helper()
-	k, err := kernsim.Boot(kernsim.Config{})
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		require.NoError(t, k.Check())
-		k.PowerOff()
-		require.NoError(t, k.Leaks())
-		require.Empty(t, k.Warnings())
-	})
-	return k
-}
+func boot(t *testing.T) *kernsim.Kernel { return kernsimtest.Boot(t) }
 
 func unprivileged(t *testing.T, p *task.Task) *task.Task {
-	t.Helper()
-	c, err := p.Fork()
-	require.NoError(t, err)
-	require.NoError(t, c.Setresgid(1000, 1000, 1000))
-	require.NoError(t, c.Setresuid(1000, 1000, 1000))
-	require.NoError(t, c.Execve("sh")) // a login shell: dumpable, no capabilities
+	c := kernsimtest.User(t, p, 1000) // a login shell: dumpable, no capabilities
 	require.Zero(t, c.Cred().CapEffective)
 	return c
 }

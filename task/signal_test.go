@@ -1,6 +1,7 @@
 package task_test
 
 import (
+	"github.com/kernsim/kernsim/kernsimtest"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -10,18 +11,7 @@ import (
 	"github.com/kernsim/kernsim/uapi"
 )
 
-func bootSig(t *testing.T) *kernsim.Kernel {
-	t.Helper()
-	k, err := kernsim.Boot(kernsim.Config{})
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		require.NoError(t, k.Check())
-		k.PowerOff()
-		require.NoError(t, k.Leaks())
-		require.Empty(t, k.Warnings())
-	})
-	return k
-}
+func bootSig(t *testing.T) *kernsim.Kernel { return kernsimtest.Boot(t) }
 
 var sig = uapi.CloneFlags(uapi.SIGCHLD)
 

@@ -620,6 +620,32 @@ wait P B                           # exited=0
 exit P 6                           # ok
 wait init P                        # exited=6
 `},
+	{name: "userns_maps", script: `
+sethostname init base              # ok
+clone init U 0                     # ok
+drop_privs U 1000                  # ok
+clone U C CLONE_NEWUSER            # ok
+# U changed its ids without exec: it is not dumpable, so /proc/<C> (C
+# inherited that) belongs to root and U may not open C's map for writing.
+write_proc U C uid_map 0_1000_1\n  # EACCES
+# Root (CAP_SETUID/CAP_SETGID over the parent namespace) may write both maps.
+write_proc init C uid_map 0_1000_1\n   # ok
+write_proc init C uid_map 0_1000_1\n   # EPERM
+write_proc init C uid_map garbage      # EPERM
+write_proc init C gid_map 0_1000_1\n   # ok
+write_proc init C setgroups deny       # EPERM
+clone U D CLONE_NEWUSER            # ok
+write_proc init D uid_map 0_1000_1\n5_2000_10\n   # ok
+clone U E CLONE_NEWUSER            # ok
+write_proc init E uid_map 0_1000_0\n   # EINVAL
+write_proc init E uid_map 4294967295_0_1\n   # EINVAL
+write_proc init E uid_map 0_1000_2\n1_1001_1\n   # EINVAL
+write_proc init E uid_map 0_1000_1_2\n   # EINVAL
+write_proc init E setgroups maybe      # EINVAL
+write_proc init E setgroups deny       # ok
+write_proc init E setgroups allow      # EPERM
+write_proc init E uid_map 0_1000_5\n   # ok
+`},
 	{name: "pidns_nested", script: `
 sethostname init base              # ok
 clone init L1 CLONE_NEWPID         # ok

@@ -99,6 +99,9 @@
 //	    in the script's outermost pid namespace (compared after Normalize)
 //	same_ns2 <task> <a> <nsA> <b> <nsB>   same | different | errno
 //	    like same_ns for two different links (e.g. pid_for_children vs pid)
+//	write_proc <task> <target> <file> <text>   ok | short=<n> | errno
+//	    <task> opens /proc/<target>/<file> O_WRONLY and writes <text> once;
+//	    in <text> '_' is a space and the two characters \n a newline
 //	nspid <task>                          nspid=N <n1> ... | errno
 //	    the NSpid line of /proc/<task>/status as the machine's pid namespace
 //	    reads it, outermost number as N

@@ -495,6 +495,35 @@ static int task_exec(struct task *t, char *line, char *out, size_t outn) {
 			snprintf(out, outn, "ok\n");
 		return 1;
 	}
+	if (strcmp(op, "writefile") == 0) {
+		// writefile <path> <text>: one write(2) of the decoded text ('_' is a
+		// space, the two characters \n a newline) on a fresh O_WRONLY fd.
+		NEED(3);
+		char text[512];
+		size_t k = 0;
+		for (const char *q = argv[2]; *q && k < sizeof text - 1; q++) {
+			if (q[0] == '\\' && q[1] == 'n') {
+				text[k++] = '\n';
+				q++;
+			} else
+				text[k++] = *q == '_' ? ' ' : *q;
+		}
+		int fd = open(argv[1], O_WRONLY | O_CLOEXEC);
+		if (fd < 0) {
+			reply_errno(out, outn, errno);
+			return 1;
+		}
+		ssize_t n = write(fd, text, k);
+		int e = errno;
+		close(fd);
+		if (n < 0)
+			reply_errno(out, outn, e);
+		else if ((size_t)n != k)
+			snprintf(out, outn, "short=%zd\n", n);
+		else
+			snprintf(out, outn, "ok\n");
+		return 1;
+	}
 	if (strcmp(op, "readlink") == 0) {
 		NEED(2);
 		char link[256];
@@ -1117,6 +1146,18 @@ static int run_step(struct controller *c, char **argv, int argc) {
 		NS(argv[5]);
 		snprintf(cmd, sizeof cmd, "same /proc/%d/ns/%s /proc/%d/ns/%s",
 		         (int)c->tasks[a].pid, argv[3], (int)c->tasks[b].pid, argv[5]);
+		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
+			return -1;
+		print_result(reply);
+		return 0;
+	}
+	if (strcmp(op, "write_proc") == 0) {
+		// write_proc <task> <target> <file> <text>: <task> writes <text>
+		// (see writefile) to /proc/<target>/<file>.
+		ARGS(5);
+		TASK(ti, argv[1]);
+		ANY_TASK(target, argv[2]);
+		snprintf(cmd, sizeof cmd, "writefile /proc/%d/%s %s", (int)c->tasks[target].pid, argv[3], argv[4]);
 		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
 			return -1;
 		print_result(reply);

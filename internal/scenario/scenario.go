@@ -304,6 +304,8 @@ func (in *interp) step(argv []string) (string, error) {
 		return in.sameNS2(argv)
 	case "nspid":
 		return in.nspid(argv)
+	case "write_proc":
+		return in.writeProc(argv)
 	case "exit", "exit_async":
 		if err := args(argv, 3); err != nil {
 			return "", err
@@ -639,4 +641,40 @@ func (in *interp) nspid(argv []string) (string, error) {
 		}
 	}
 	return "", scriptErr("no NSpid line for %s", argv[1])
+}
+
+// writeProc: <task> writes <text> ('_' a space, \n a newline) with one
+// write(2) on a fresh O_WRONLY descriptor of /proc/<target>/<file>. The path
+// uses the target's number in the writer's pid namespace (the helper's tasks
+// all use the machine's /proc, so scripts write from the outermost namespace).
+func (in *interp) writeProc(argv []string) (string, error) {
+	if err := args(argv, 5); err != nil {
+		return "", err
+	}
+	st, err := in.live(argv[1])
+	if err != nil {
+		return "", err
+	}
+	tg, ok := in.tasks[argv[2]]
+	if !ok {
+		return "", scriptErr("unknown task %s", argv[2])
+	}
+	text := strings.ReplaceAll(strings.ReplaceAll(argv[4], "_", " "), `\n`, "\n")
+	nr := tg.t.PidIn(st.t.ActivePidNS())
+	if nr == 0 {
+		return "", scriptErr("task %s is not visible from %s", argv[2], argv[1])
+	}
+	fd, err := st.t.OpenFlags("/proc/"+strconv.Itoa(int(nr))+"/"+argv[3], task.O_WRONLY)
+	if err != nil {
+		return errnoResult(err)
+	}
+	n, werr := st.t.Write(fd, []byte(text))
+	_ = st.t.Close(fd)
+	if werr != nil {
+		return errnoResult(werr)
+	}
+	if n != len(text) {
+		return "short=" + strconv.Itoa(n), nil
+	}
+	return "ok", nil
 }

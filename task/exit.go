@@ -57,7 +57,9 @@ func (t *Task) exitMM() {
 	t.mm.users.Dec()
 }
 
-// exitFilesFS runs exit_files and exit_fs under one task_lock section.
+// exitFilesFS mirrors exit_files and exit_fs (fs/file.c, fs/fs_struct.c)
+// under one task_lock section: detach the fd table (put_files_struct closes
+// every file with the last user) and the fs_struct (users--).
 func (t *Task) exitFilesFS() {
 	t.allocLock.Lock()
 	files := t.files
@@ -69,27 +71,6 @@ func (t *Task) exitFilesFS() {
 	t.allocLock.Unlock()
 	if files != nil {
 		putFiles(&t.ctx, files)
-	}
-}
-
-// exitFiles mirrors exit_files: detach the fd table, put_files_struct.
-func (t *Task) exitFiles() {
-	t.allocLock.Lock()
-	files := t.files
-	t.files = nil
-	t.allocLock.Unlock()
-	if files != nil {
-		putFiles(&t.ctx, files)
-	}
-}
-
-// exitFS mirrors exit_fs: detach fs_struct, users--.
-func (t *Task) exitFS() {
-	t.allocLock.Lock()
-	defer t.allocLock.Unlock()
-	if t.fs != nil {
-		t.fs.users--
-		t.fs = nil
 	}
 }
 

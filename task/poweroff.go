@@ -43,8 +43,7 @@ func (k *Kernel) PowerOff() {
 	in := k.init
 	in.sysMu.Lock()
 	defer in.sysMu.Unlock()
-	in.exitFiles()
-	in.exitFS()
+	in.exitFilesFS()
 	in.exitTaskNamespaces()
 	k.PidNS.Init.SetChildReaper(nil) // the machine is off: nobody reaps any more
 	k.tasklist.Lock()

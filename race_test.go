@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -301,7 +302,13 @@ func FuzzSyscallSequence(f *testing.F) {
 				var ue *uapi.Error
 				require.ErrorAs(t, err, &ue, "step %d %s", step, desc)
 				require.NotZero(t, ue.Errno)
-				require.Equal(t, before.Lines, k.Snapshot().Lines, "step %d: failed %s (%v) changed the state", step, desc, err)
+				want, got := before.Lines, k.Snapshot().Lines
+				if ue.Errno == uapi.ENOMEM {
+					// A fork refused by a dead pid namespace has already
+					// consumed numbers on the way (the kernel skips them too).
+					want, got = withoutLastPid(want), withoutLastPid(got)
+				}
+				require.Equal(t, want, got, "step %d: failed %s (%v) changed the state", step, desc, err)
 			}
 			require.NoError(t, k.Check(), "after step %d %s (err %v)", step, desc, err)
 		}
@@ -321,7 +328,7 @@ func fuzzStep(k *kernsim.Kernel, cur *task.Task, all []*task.Task, op byte, b in
 		}
 		return b % 8 // possibly not open: EBADF
 	}
-	switch op % 10 {
+	switch op % 13 {
 	case 0:
 		flags := [...]uapi.CloneFlags{
 			sig,
@@ -388,6 +395,41 @@ func fuzzStep(k *kernsim.Kernel, cur *task.Task, all []*task.Task, op byte, b in
 			return fmt.Sprintf("setresgid(%d) by %d", id, cur.PID()), cur.Setresgid(id, id, id)
 		}
 		return fmt.Sprintf("setresuid(%d) by %d", id, cur.PID()), cur.Setresuid(id, id, id)
+	case 10:
+		pid := all[b%len(all)].PidIn(cur.ActivePidNS()) // 0 (own group) when invisible
+		if b&0x80 != 0 {
+			pid = -1
+		}
+		sigs := [...]uapi.Signal{0, uapi.SIGTERM, uapi.SIGKILL, uapi.SIGCHLD, 65}
+		s := sigs[(b>>4)%len(sigs)]
+		return fmt.Sprintf("kill(%d, %d) by %d", pid, s, cur.PID()), cur.Kill(pid, s)
+	case 11:
+		if b&1 == 1 {
+			return fmt.Sprintf("unshare(CLONE_NEWPID) by %d", cur.PID()), cur.Unshare(uapi.CLONE_NEWPID)
+		}
+		if len(all) >= fuzzTasksMax {
+			return "clone skipped", nil
+		}
+		flags := [...]uapi.CloneFlags{
+			uapi.CLONE_NEWPID | sig,
+			uapi.CLONE_NEWUSER | uapi.CLONE_NEWPID | sig,
+			uapi.CLONE_NEWPID | uapi.CLONE_THREAD | uapi.CLONE_SIGHAND | uapi.CLONE_VM,
+			uapi.CLONE_NEWPID | uapi.CLONE_NEWUTS | sig,
+		}[(b>>1)%4]
+		_, err := cur.Clone(task.CloneArgs{Flags: flags})
+		return fmt.Sprintf("clone(%v) by %d", flags, cur.PID()), err
+	case 12:
+		switch b % 3 {
+		case 0:
+			_, err := cur.Setsid()
+			return fmt.Sprintf("setsid() by %d", cur.PID()), err
+		case 1:
+			return fmt.Sprintf("execve by %d", cur.PID()), cur.Execve("sh")
+		}
+		target := all[(b/3)%len(all)]
+		path := "/proc/" + strconv.Itoa(int(target.PidIn(cur.ActivePidNS()))) + "/uid_map"
+		_, err := cur.WriteFile(path, "0 1000 1\n")
+		return fmt.Sprintf("write(%s) by %d", path, cur.PID()), err
 	default:
 		target := all[b%len(all)]
 		path := "/proc/" + strconv.Itoa(int(target.PID())) + "/ns/" + nsNames[(b/3)%len(nsNames)]
@@ -397,4 +439,14 @@ func fuzzStep(k *kernsim.Kernel, cur *task.Task, all []*task.Task, op byte, b in
 		}
 		return fmt.Sprintf("readlink(%s) by %d", path, cur.PID()), err
 	}
+}
+
+func withoutLastPid(lines []string) []string {
+	var out []string
+	for _, l := range lines {
+		if !strings.Contains(l, "last_pid=") {
+			out = append(out, l)
+		}
+	}
+	return out
 }

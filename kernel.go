@@ -1,6 +1,7 @@
 package kernsim
 
 import (
+	"github.com/kernsim/kernsim/cgroup"
 	"github.com/kernsim/kernsim/nsproxy/pidns"
 	"github.com/kernsim/kernsim/procfs"
 	"github.com/kernsim/kernsim/refcount"
@@ -33,6 +34,10 @@ type Config struct {
 	// it varies with the kernel configuration. The default, 151, gives
 	// init_net 4026531992 as on many 4.19 distribution kernels.
 	BootProcInums int
+	// Cgroup chooses the controllers the kernel is built with and the v1
+	// hierarchies mounted at boot (the zero value: no controllers, the v2
+	// hierarchy only).
+	Cgroup cgroup.Options
 }
 
 const (
@@ -85,7 +90,7 @@ type Kernel struct {
 // init (pid 1), as start_kernel and rest_init leave them.
 func Boot(cfg Config) (*Kernel, error) {
 	cfg = cfg.withDefaults()
-	tk := task.NewKernel(task.Params{
+	tk, err := task.NewKernel(task.Params{
 		Flavour:       cfg.Flavour,
 		Release:       cfg.Release,
 		Version:       cfg.Version,
@@ -93,7 +98,11 @@ func Boot(cfg Config) (*Kernel, error) {
 		MaxThreads:    cfg.MaxThreads(),
 		PidMax:        cfg.PidMax,
 		BootProcInums: cfg.BootProcInums,
+		Cgroup:        cfg.Cgroup,
 	})
+	if err != nil {
+		return nil, err
+	}
 	tk.Mount("/", task.NewRootFS())
 	tk.Mount("/proc", procfs.New(tk))
 	return &Kernel{Kernel: tk, cfg: cfg}, nil

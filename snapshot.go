@@ -232,6 +232,9 @@ func (k *Kernel) Check() error {
 		}
 		expect("cred "+cr.RefID(), cr.Usage(), c)
 	}
+	if err := k.Cgroup.Check(); err != nil {
+		errs = append(errs, err.Error())
+	}
 	if len(errs) > 0 {
 		return fmt.Errorf("kernsim: reference counts disagree with their holders:\n%s", strings.Join(errs, "\n"))
 	}

@@ -87,7 +87,7 @@ func traceCases() []traceCase {
 			name:  "clone",
 			setup: cloneFrom(0),
 			want: []string{"_do_fork", "copy_process", "copy_creds", "copy_namespaces", "get_nsproxy",
-				"alloc_pid", "wake_up_new_task"},
+				"alloc_pid", "cgroup_can_fork", "cgroup_post_fork", "wake_up_new_task"},
 			after: func(t *testing.T, k *kernsim.Kernel, _ *task.Task) {
 				assert.EqualValues(t, 3, k.InitNSProxy.Count(), "§15.3: fork without NEW flags: nsproxy.count += 1")
 			},
@@ -96,7 +96,7 @@ func traceCases() []traceCase {
 			name:  "clone_newuts",
 			setup: cloneFrom(uapi.CLONE_NEWUTS),
 			want: traceCat([]string{"_do_fork", "copy_process", "copy_creds", "copy_namespaces"},
-				traceNewNSNewUTS, []string{"alloc_pid", "wake_up_new_task"}),
+				traceNewNSNewUTS, []string{"alloc_pid", "cgroup_can_fork", "cgroup_post_fork", "wake_up_new_task"}),
 			after: func(t *testing.T, k *kernsim.Kernel, _ *task.Task) {
 				assert.EqualValues(t, 2, k.InitNSProxy.Count(), "§4.5 step 7: the parent's nsproxy is untouched")
 				assert.Equal(t, 1, k.Refs().CountKind("uts_namespace"))
@@ -108,7 +108,7 @@ func traceCases() []traceCase {
 			// §4.4: create_user_ns runs inside copy_creds, before copy_namespaces.
 			setup: cloneFrom(uapi.CLONE_NEWUSER | uapi.CLONE_NEWUTS),
 			want: traceCat([]string{"_do_fork", "copy_process", "copy_creds", "create_user_ns", "copy_namespaces"},
-				traceNewNSNewUTS, []string{"alloc_pid", "wake_up_new_task"}),
+				traceNewNSNewUTS, []string{"alloc_pid", "cgroup_can_fork", "cgroup_post_fork", "wake_up_new_task"}),
 			after: func(t *testing.T, k *kernsim.Kernel, _ *task.Task) {
 				c := k.Init().Children()
 				require.Len(t, c, 1)
@@ -159,7 +159,7 @@ func traceCases() []traceCase {
 				return b, func() error { return b.Exit(0) }
 			},
 			want: []string{"do_exit", "exit_task_namespaces", "switch_task_namespaces", "free_nsproxy",
-				"put_mnt_ns", "free_uts_ns", "put_ipc_ns", "put_pid_ns", "exit_notify"},
+				"put_mnt_ns", "free_uts_ns", "put_ipc_ns", "put_pid_ns", "cgroup_exit", "exit_notify"},
 			after: func(t *testing.T, k *kernsim.Kernel, b *task.Task) {
 				assert.Nil(t, b.NSProxy(), "§6: a zombie has no nsproxy")
 				assert.Equal(t, task.Zombie, b.State())
@@ -227,8 +227,8 @@ func TestTracePIDFilter(t *testing.T) {
 	assert.Equal(t, c.PID(), pid)
 	assert.Equal(t, 3<<8, status)
 	// release_task frees the child's struct pid (free_pid, then put_pid and
-	// put_pid_ns).
-	assert.Equal(t, []string{"do_wait", "release_task", "free_pid", "put_pid", "put_pid_ns"}, tr.Names())
+	// put_pid_ns); the task_struct's last put runs cgroup_free.
+	assert.Equal(t, []string{"do_wait", "release_task", "free_pid", "put_pid", "put_pid_ns", "cgroup_free"}, tr.Names())
 	k.PowerOff()
 	require.NoError(t, k.Leaks())
 }

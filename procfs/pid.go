@@ -48,13 +48,15 @@ func (d pidDir) Lookup(_ *task.Task, name string) (task.Inode, error) {
 		return mapFile{d.t, userns.ProjidMap}, nil
 	case "setgroups":
 		return setgroupsFile{d.t}, nil
+	case "cgroup":
+		return cgroupFile{d.t}, nil
 	}
 	return nil, noent(d.path() + "/" + name)
 }
 
 // Readdir lists the entries in tgid_base_stuff (or tid_base_stuff) order.
 func (d pidDir) Readdir(*task.Task) ([]string, error) {
-	names := []string{"task", "ns", "status", "uid_map", "gid_map", "projid_map", "setgroups"}
+	names := []string{"task", "ns", "status", "cgroup", "uid_map", "gid_map", "projid_map", "setgroups"}
 	if d.thread {
 		names = names[1:]
 	}

@@ -47,9 +47,14 @@ func (t *Task) doExit(status int) {
 	ctx := &t.ctx
 	ctx.Enter("do_exit")
 	defer ctx.Exit("do_exit")
+	// exit_signals: PF_EXITING, under the threadgroup rwsem.
+	t.k.Cgroup.ThreadgroupChangeBegin()
+	t.exiting.Store(true)
+	t.k.Cgroup.ThreadgroupChangeEnd()
 	t.exitMM()
 	t.exitFilesFS()
 	t.exitTaskNamespaces()
+	t.k.Cgroup.Exit(ctx, t) // cgroup_exit: off the css_set's task list
 	t.exitNotify(status)
 }
 
@@ -130,7 +135,7 @@ func (t *Task) exitNotify(status int) {
 	k.childExit.Broadcast()
 	k.tasklist.Unlock()
 	if autoreap {
-		t.cred.Put(&t.ctx)
+		k.freeTask(&t.ctx, t)
 	}
 }
 
@@ -210,7 +215,7 @@ func (t *Task) reapZombieChildren() {
 		}
 		k.releaseTaskLocked(&t.ctx, z)
 		k.tasklist.Unlock()
-		z.cred.Put(&t.ctx)
+		k.freeTask(&t.ctx, z)
 	}
 }
 
@@ -283,7 +288,7 @@ func (t *Task) Wait(pid int32, options int) (int32, int, error) {
 					t.ctx.Enter("release_task")
 					k.releaseTaskLocked(&t.ctx, c)
 					k.tasklist.Unlock()
-					c.cred.Put(&t.ctx)
+					k.freeTask(&t.ctx, c)
 					t.ctx.Exit("release_task")
 					return nr, status, nil
 				}

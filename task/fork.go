@@ -72,6 +72,7 @@ func (t *Task) copyProcess(args CloneArgs) (*Task, error) {
 		p.exitSignal = -1
 	}
 	p.ctx = ns.Ctx{Env: ctx.Env}
+	t.k.Cgroup.Fork(p) // cgroup_fork: init_css_set, no reference, on no list
 
 	if err := t.copyCreds(p, flags); err != nil {
 		return nil, err
@@ -103,21 +104,36 @@ func (t *Task) copyProcess(args CloneArgs) (*Task, error) {
 		t.unwindFork(p, flags)
 		return nil, relabel(err, "clone")
 	}
-	t.k.tasklist.Lock()
-	// A namespace whose init died stops accepting processes (PIDNS_ADDING).
-	if pid.Namespace().PidAllocated()&pidns.PIDNS_ADDING == 0 {
-		t.k.tasklist.Unlock()
-		pidns.FreePid(ctx, pid, nil)
-		switchTaskNamespaces(ctx, p, nil)
-		t.unwindFork(p, flags)
-		return nil, uapi.Err("clone", uapi.ENOMEM, "the pid namespace's init has exited", "copy_process")
-	}
 	p.thread = pid
 	p.pid, p.tgid = pid.GlobalNr(), pid.GlobalNr()
 	p.groupLeader = p
 	if flags&uapi.CLONE_THREAD != 0 {
 		p.tgid = t.tgid
 		p.groupLeader = t.groupLeader
+	}
+
+	// cgroup_can_fork: a controller (pids) may refuse; the threadgroup
+	// rwsem is held from here until cgroup_post_fork or cgroup_cancel_fork.
+	k := t.k
+	k.Cgroup.ThreadgroupChangeBegin()
+	if err := k.Cgroup.CanFork(ctx, p, t); err != nil {
+		k.Cgroup.ThreadgroupChangeEnd()
+		pidns.FreePid(ctx, pid, nil)
+		switchTaskNamespaces(ctx, p, nil)
+		t.unwindFork(p, flags)
+		return nil, relabel(err, "clone")
+	}
+
+	t.k.tasklist.Lock()
+	// A namespace whose init died stops accepting processes (PIDNS_ADDING).
+	if pid.Namespace().PidAllocated()&pidns.PIDNS_ADDING == 0 {
+		t.k.tasklist.Unlock()
+		k.Cgroup.CancelFork(ctx, p, t)
+		k.Cgroup.ThreadgroupChangeEnd()
+		pidns.FreePid(ctx, pid, nil)
+		switchTaskNamespaces(ctx, p, nil)
+		t.unwindFork(p, flags)
+		return nil, uapi.Err("clone", uapi.ENOMEM, "the pid namespace's init has exited", "copy_process")
 	}
 	parent := t
 	if flags&(uapi.CLONE_PARENT|uapi.CLONE_THREAD) != 0 {
@@ -138,6 +154,8 @@ func (t *Task) copyProcess(args CloneArgs) (*Task, error) {
 	pid.Attach(p) // attach_pid: findable only now that its fields are set
 	t.k.nrThreads.Add(1)
 	t.k.tasklist.Unlock()
+	k.Cgroup.PostFork(ctx, p, t)
+	k.Cgroup.ThreadgroupChangeEnd()
 
 	p.ctx.Cur.PID = p.pid
 	return p, nil

@@ -37,19 +37,21 @@ func (k *Kernel) PowerOff() {
 		}
 		k.tasklist.Unlock()
 		if reap {
-			t.cred.Put(&k.init.ctx)
+			k.freeTask(&k.init.ctx, t)
 		}
 	}
 	in := k.init
 	in.sysMu.Lock()
 	defer in.sysMu.Unlock()
+	in.exiting.Store(true)
 	in.exitFilesFS()
 	in.exitTaskNamespaces()
+	k.Cgroup.Exit(&in.ctx, in)
 	k.PidNS.Init.SetChildReaper(nil) // the machine is off: nobody reaps any more
 	k.tasklist.Lock()
 	k.releaseTaskLocked(&in.ctx, in)
 	k.tasklist.Unlock()
-	in.cred.Put(&in.ctx)
+	k.freeTask(&in.ctx, in)
 	k.tasklist.Lock()
 	k.halted = true
 	k.tasklist.Unlock()

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/kernsim/kernsim/cgroup"
 	"github.com/kernsim/kernsim/nsproxy"
 	"github.com/kernsim/kernsim/nsproxy/initns"
 	"github.com/kernsim/kernsim/nsproxy/ns"
@@ -24,6 +25,7 @@ type Kernel struct {
 	UTS         *utsns.Globals
 	Other       *initns.Globals
 	PidNS       *pidns.Globals
+	Cgroup      *cgroup.Globals
 	InitNSProxy *nsproxy.NSProxy
 
 	tasklist  sync.Mutex // tasklist_lock: process tree, pid table, states
@@ -44,11 +46,13 @@ type Params struct {
 	MaxThreads    int    // max_threads (fork_init derives it from memory)
 	PidMax        int    // pid_max
 	BootProcInums int    // dynamic proc inode numbers taken before init_net (4.19)
+	Cgroup        cgroup.Options
 }
 
 // NewKernel boots the task layer: init_user_ns, init_uts_ns, the other initial
-// namespaces, init_nsproxy, init_cred and init_task (pid 1, "init").
-func NewKernel(p Params) *Kernel {
+// namespaces, init_nsproxy, init_cred, the cgroup core (init_css_set) and
+// init_task (pid 1, "init"). It fails only for an invalid cgroup setup.
+func NewKernel(p Params) (*Kernel, error) {
 	k := &Kernel{maxThread: p.MaxThreads}
 	k.Env.Refs = refcount.NewDomain(p.Flavour)
 	k.Env.Trace = trace.New()
@@ -59,6 +63,11 @@ func NewKernel(p Params) *Kernel {
 	k.UTS = utsns.NewGlobals(&k.Env, k.UserNS, p.Release, p.Version, p.Machine)
 	k.PidNS = pidns.NewGlobals(&k.Env, k.UserNS, p.PidMax)
 	k.InitNSProxy = nsproxy.NewInit(k.UTS, k.PidNS, k.Other)
+	cg, err := cgroup.NewGlobals(&k.Env, p.Cgroup)
+	if err != nil {
+		return nil, err
+	}
+	k.Cgroup = cg
 
 	t := &Task{k: k, comm: "init", exitSignal: uapi.SIGCHLD}
 	userns.InitCred(&t.own.cred, k.UserNS)
@@ -88,9 +97,12 @@ func NewKernel(p Params) *Kernel {
 	t.own.signal.session = pid
 	pid.Attach(t)
 	k.PidNS.Init.SetChildReaper(t)
+	// init_task sits in init_css_set from boot (cgroup_init links it).
+	k.Cgroup.Fork(t)
+	k.Cgroup.PostFork(&t.ctx, t, t)
 	k.nrThreads.Store(1)
 	k.init = t
-	return k
+	return k, nil
 }
 
 // Init returns init_task's user-space successor, pid 1.
@@ -203,13 +215,15 @@ type Task struct {
 	// Process tree, under tasklist_lock.
 	state       atomic.Uint32 // State: written under tasklist_lock, read lock-free
 	pendingKill atomic.Int32  // a fatal signal to act on when the current call returns (leave) or wakes
+	exiting     atomic.Bool   // PF_EXITING: set by do_exit (exit_signals) before anything else
 	exitCode    int
 	realParent  *Task
 	groupLeader *Task
 	children    taskList
 	sibling     taskLink
 
-	nsproxy *nsproxy.NSProxy // task_lock; nil after exit_task_namespaces
+	cg      cgroup.TaskCgroups // task->cgroups and cg_list
+	nsproxy *nsproxy.NSProxy   // task_lock; nil after exit_task_namespaces
 	cred    *userns.Cred     // real_cred == cred; one reference
 	signal  *signalStruct
 	sighand *sighandStruct
@@ -391,3 +405,19 @@ func (t *Task) ActivePidNS() *pidns.Namespace { return t.thread.Namespace() }
 
 // Pid returns the task's struct pid (thread_pid) without a reference.
 func (t *Task) Pid() *pidns.Pid { return t.thread }
+
+// CgroupTask, IsThreadGroupLeader and Exiting make a Task a cgroup.Member.
+func (t *Task) CgroupTask() *cgroup.TaskCgroups { return &t.cg }
+
+// IsThreadGroupLeader reports thread_group_leader(t).
+func (t *Task) IsThreadGroupLeader() bool { return t.groupLeader == t }
+
+// Exiting reports PF_EXITING.
+func (t *Task) Exiting() bool { return t.exiting.Load() }
+
+// freeTask mirrors __put_task_struct for a reaped task: the cgroup core's
+// cgroup_free (controllers' free callbacks, put_css_set), then exit_creds.
+func (k *Kernel) freeTask(ctx *ns.Ctx, p *Task) {
+	k.Cgroup.Free(ctx, p)
+	p.cred.Put(ctx)
+}

@@ -2,6 +2,7 @@ package kernsim
 
 import (
 	"github.com/kernsim/kernsim/cgroup"
+	"github.com/kernsim/kernsim/cgroupfs"
 	"github.com/kernsim/kernsim/nsproxy/pidns"
 	"github.com/kernsim/kernsim/procfs"
 	"github.com/kernsim/kernsim/refcount"
@@ -105,6 +106,7 @@ func Boot(cfg Config) (*Kernel, error) {
 	}
 	tk.Mount("/", task.NewRootFS())
 	tk.Mount("/proc", procfs.New(tk))
+	tk.Mount("/sys/fs/cgroup", cgroupfs.New(tk))
 	return &Kernel{Kernel: tk, cfg: cfg}, nil
 }
 

@@ -2,6 +2,7 @@ package kernsim
 
 import (
 	"fmt"
+	"github.com/kernsim/kernsim/cgroup"
 	"strings"
 
 	"github.com/kernsim/kernsim/nsproxy"
@@ -54,6 +55,18 @@ func (k *Kernel) Snapshot() Snapshot {
 		add("static %s count=%d", n.NS().Link(), n.Count())
 	}
 	add("static init_pid_ns pid_allocated=%#x last_pid=%d", k.PidNS.Init.PidAllocated(), k.PidNS.Init.LastPid())
+	for _, r := range k.Cgroup.Roots() {
+		var walk func(c *cgroup.Cgroup)
+		walk = func(c *cgroup.Cgroup) {
+			add("cgroup %d:%s populated=%t count=%d descendants=%d dying=%d", r.HierarchyID(), c.Path(),
+				c.Populated(), c.Count(), c.NrDescendants(), c.NrDyingDescendants())
+			for _, ch := range c.Children() {
+				walk(ch)
+			}
+		}
+		walk(r.Cgroup())
+	}
+	add("css_sets=%d", k.Cgroup.NrCSSSets())
 	add("inums in use=%d ucounts=%d nr_threads=%d warnings=%d",
 		k.Env.Inums.InUse(), k.UserNS.UcountEntries(), k.NrThreads(), len(k.Warnings()))
 	return Snapshot{Lines: l}

@@ -101,3 +101,7 @@ func (t *Task) findTaskVnr(op string, pid int32) (*Task, error) {
 // PidIn returns the task's pid as namespace n sees it (pid_nr_ns), 0 if
 // invisible there.
 func (t *Task) PidIn(n *pidns.Namespace) int32 { return t.thread.Nr(n) }
+
+// FindTaskVnr mirrors find_task_by_vpid for filesystems (cgroup.procs
+// writes): the task numbered pid in t's active pid namespace, or ESRCH.
+func (t *Task) FindTaskVnr(pid int32) (*Task, error) { return t.findTaskVnr("write", pid) }

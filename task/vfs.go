@@ -254,3 +254,47 @@ func (dirFile) Write(*Task, int64, []byte) (int, error) {
 	return 0, uapi.Err("write", uapi.EBADF, "directory opened read-only", "vfs_write")
 }
 func (dirFile) Release(*ns.Ctx) {}
+
+// DirMaker is a directory whose filesystem supports mkdir(2) and rmdir(2)
+// (inode_operations.mkdir and .rmdir), as cgroupfs does.
+type DirMaker interface {
+	Dir
+	Mkdir(t *Task, name string, mode uint32) error
+	Rmdir(t *Task, name string) error
+}
+
+// Mkdir mirrors mkdir(2): the parent directory must exist (ENOENT) and be a
+// directory (ENOTDIR) of a filesystem that makes directories (EPERM
+// otherwise); the filesystem does the rest.
+func (t *Task) Mkdir(path string, mode uint32) error {
+	return t.dirOp("mkdir", path, func(d DirMaker, name string) error { return d.Mkdir(t, name, mode) })
+}
+
+// Rmdir mirrors rmdir(2) likewise.
+func (t *Task) Rmdir(path string) error {
+	return t.dirOp("rmdir", path, func(d DirMaker, name string) error { return d.Rmdir(t, name) })
+}
+
+func (t *Task) dirOp(op, path string, do func(DirMaker, string) error) error {
+	if err := t.enter(op); err != nil {
+		return err
+	}
+	defer t.leave()
+	comps := splitPath(path)
+	if len(comps) == 0 {
+		return uapi.Err(op, uapi.EEXIST, "/ exists", "filename_create")
+	}
+	parent, err := t.lookup(op, "/"+strings.Join(comps[:len(comps)-1], "/"), true)
+	if err != nil {
+		return err
+	}
+	d, ok := parent.(Dir)
+	if !ok {
+		return uapi.Err(op, uapi.ENOTDIR, path+": parent is not a directory", "filename_create")
+	}
+	m, ok := d.(DirMaker)
+	if !ok {
+		return uapi.Err(op, uapi.EPERM, path+": the filesystem does not create directories", "vfs_"+op)
+	}
+	return relabelNil(do(m, comps[len(comps)-1]), op)
+}

@@ -1,0 +1,106 @@
+package cgroupfs_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/kernsim/kernsim/kernsimtest"
+	"github.com/kernsim/kernsim/task"
+	"github.com/kernsim/kernsim/uapi"
+)
+
+const root = "/sys/fs/cgroup"
+
+// The v2 life cycle through the file API: mkdir, move a process by writing
+// cgroup.procs, read it back, populated events, EBUSY on rmdir, move back,
+// rmdir.
+func TestCgroupLifecycle(t *testing.T) {
+	t.Parallel()
+	k := kernsimtest.Boot(t)
+	init := k.Init()
+	names, err := init.Readdir(root)
+	require.NoError(t, err)
+	require.Equal(t, []string{"cgroup.controllers", "cgroup.max.depth", "cgroup.max.descendants",
+		"cgroup.procs", "cgroup.stat", "cgroup.subtree_control", "cgroup.threads"}, names)
+
+	require.NoError(t, init.Mkdir(root+"/box", 0o755))
+	err = init.Mkdir(root+"/box", 0o755)
+	require.ErrorIs(t, err, uapi.EEXIST)
+	names, err = init.Readdir(root + "/box")
+	require.NoError(t, err)
+	require.Contains(t, names, "cgroup.events")
+	require.Contains(t, names, "cgroup.type")
+
+	c := kernsimtest.Fork(t, init, 0)
+	s, err := init.ReadFile(root + "/box/cgroup.events")
+	require.NoError(t, err)
+	require.Equal(t, "populated 0\n", s)
+	_, err = init.WriteFile(root+"/box/cgroup.procs", fmt.Sprint(c.PID()))
+	require.NoError(t, err)
+	s, err = init.ReadFile(root + "/box/cgroup.procs")
+	require.NoError(t, err)
+	require.Equal(t, fmt.Sprintf("%d\n", c.PID()), s)
+	s, err = init.ReadFile(root + "/box/cgroup.events")
+	require.NoError(t, err)
+	require.Equal(t, "populated 1\n", s)
+	s, err = init.ReadFile(fmt.Sprintf("/proc/%d/cgroup", c.PID()))
+	require.NoError(t, err)
+	require.Equal(t, "0::/box\n", s)
+	// A child forked inside inherits the cgroup.
+	g := kernsimtest.Fork(t, c, 0)
+	s, err = init.ReadFile(root + "/box/cgroup.procs")
+	require.NoError(t, err)
+	require.Equal(t, fmt.Sprintf("%d\n%d\n", c.PID(), g.PID()), s)
+
+	before := k.Snapshot()
+	require.ErrorIs(t, init.Rmdir(root+"/box"), uapi.EBUSY)
+	require.Equal(t, before, k.Snapshot())
+
+	for _, p := range []*task.Task{c, g} {
+		_, err = init.WriteFile(root+"/cgroup.procs", fmt.Sprint(p.PID()))
+		require.NoError(t, err)
+	}
+	s, err = init.ReadFile(root + "/box/cgroup.events")
+	require.NoError(t, err)
+	require.Equal(t, "populated 0\n", s)
+	require.NoError(t, init.Rmdir(root+"/box"))
+	require.ErrorIs(t, init.Rmdir(root+"/box"), uapi.ENOENT)
+	s, err = init.ReadFile(root + "/cgroup.stat")
+	require.NoError(t, err)
+	require.Equal(t, "nr_descendants 0\nnr_dying_descendants 0\n", s)
+}
+
+func TestCgroupErrnos(t *testing.T) {
+	t.Parallel()
+	k := kernsimtest.Boot(t)
+	init := k.Init()
+	require.NoError(t, init.Mkdir(root+"/a", 0o755))
+	u := kernsimtest.User(t, init, 1000)
+	for _, c := range []struct {
+		name  string
+		call  func() error
+		errno uapi.Errno
+	}{
+		{"mkdir as a user", func() error { return u.Mkdir(root+"/b", 0o755) }, uapi.EACCES},
+		{"rmdir as a user", func() error { return u.Rmdir(root + "/a") }, uapi.EACCES},
+		{"write procs as a user", func() error { _, err := u.WriteFile(root+"/a/cgroup.procs", "1"); return err }, uapi.EACCES},
+		{"mkdir in procfs", func() error { return init.Mkdir("/proc/x", 0o755) }, uapi.EPERM},
+		{"mkdir under a missing parent", func() error { return init.Mkdir(root+"/nope/x", 0o755) }, uapi.ENOENT},
+		{"rmdir of a file", func() error { return init.Rmdir(root + "/a/cgroup.procs") }, uapi.ENOTDIR},
+		{"write a read-only file", func() error { _, err := init.WriteFile(root+"/a/cgroup.events", "x"); return err }, uapi.EACCES},
+		{"procs: no such pid", func() error { _, err := init.WriteFile(root+"/a/cgroup.procs", "30000"); return err }, uapi.ESRCH},
+		{"procs: not a number", func() error { _, err := init.WriteFile(root+"/a/cgroup.procs", "x"); return err }, uapi.EINVAL},
+		{"subtree_control: unknown controller", func() error {
+			_, err := init.WriteFile(root+"/cgroup.subtree_control", "+nope")
+			return err
+		}, uapi.EINVAL},
+	} {
+		before := k.Snapshot()
+		err := c.call()
+		require.ErrorIs(t, err, c.errno, c.name)
+		require.Equal(t, before, k.Snapshot(), c.name)
+	}
+	require.NoError(t, init.Rmdir(root+"/a"))
+}

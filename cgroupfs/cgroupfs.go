@@ -59,13 +59,19 @@ type cgDir struct {
 func (cgDir) Mode() uint32 { return task.S_IFDIR | 0o755 }
 
 func (d cgDir) files() []string {
+	var names []string
 	if !d.cg.Root().IsDfl() {
-		return []string{"cgroup.procs", "tasks"}
+		names = []string{"cgroup.procs", "tasks"}
+	} else {
+		names = []string{"cgroup.controllers", "cgroup.max.depth", "cgroup.max.descendants",
+			"cgroup.procs", "cgroup.stat", "cgroup.subtree_control", "cgroup.threads"}
+		if d.cg.Parent() != nil {
+			names = append(names, "cgroup.events", "cgroup.type")
+		}
 	}
-	names := []string{"cgroup.controllers", "cgroup.max.depth", "cgroup.max.descendants",
-		"cgroup.procs", "cgroup.stat", "cgroup.subtree_control", "cgroup.threads"}
-	if d.cg.Parent() != nil {
-		names = append(names, "cgroup.events", "cgroup.type")
+	// The pids controller's files, where its css is visible (not on a root).
+	if _, err := d.fs.g.ReadPidsCurrent(d.cg); err == nil {
+		names = append(names, "pids.current", "pids.events", "pids.max")
 	}
 	sort.Strings(names)
 	return names
@@ -142,7 +148,7 @@ type cgFile struct {
 
 func (f cgFile) Mode() uint32 {
 	switch f.name {
-	case "cgroup.controllers", "cgroup.events", "cgroup.stat":
+	case "cgroup.controllers", "cgroup.events", "cgroup.stat", "pids.current", "pids.events":
 		return task.S_IFREG | 0o444
 	}
 	return task.S_IFREG | 0o644
@@ -200,6 +206,12 @@ func (f cgFile) Read(r *task.Task, off int64, n int) ([]byte, error) {
 		s, err = g.ReadThreads(f.cg, pidVnr(r))
 	case "tasks":
 		s, err = g.ReadTasks(f.cg, pidVnr(r))
+	case "pids.max":
+		s, err = g.ReadPidsMax(f.cg)
+	case "pids.current":
+		s, err = g.ReadPidsCurrent(f.cg)
+	case "pids.events":
+		s, err = g.ReadPidsEvents(f.cg)
 	}
 	if err != nil {
 		return nil, err
@@ -231,6 +243,8 @@ func (f cgFile) Write(w *task.Task, _ int64, p []byte) (int, error) {
 		return g.WriteProcs(ctx, f.cg, p, f.lookup(w), nil)
 	case "cgroup.threads":
 		return g.WriteThreads(ctx, f.cg, p, f.lookup(w), nil)
+	case "pids.max":
+		return g.WritePidsMax(ctx, f.cg, p)
 	}
 	return 0, uapi.Err("write", uapi.EINVAL, f.name+" cannot be written", "cgroup_file_write")
 }

@@ -224,7 +224,7 @@ type Task struct {
 
 	cg      cgroup.TaskCgroups // task->cgroups and cg_list
 	nsproxy *nsproxy.NSProxy   // task_lock; nil after exit_task_namespaces
-	cred    *userns.Cred     // real_cred == cred; one reference
+	cred    *userns.Cred       // real_cred == cred; one reference
 	signal  *signalStruct
 	sighand *sighandStruct
 	mm      *mmStruct
@@ -415,9 +415,12 @@ func (t *Task) IsThreadGroupLeader() bool { return t.groupLeader == t }
 // Exiting reports PF_EXITING.
 func (t *Task) Exiting() bool { return t.exiting.Load() }
 
-// freeTask mirrors __put_task_struct for a reaped task: the cgroup core's
-// cgroup_free (controllers' free callbacks, put_css_set), then exit_creds.
+// freeTask ends a reaped task: cgroup_release (release_task; mainline's pids
+// uncharges here), then what __put_task_struct does: cgroup_free
+// (controllers' free callbacks — 4.19's pids uncharge — and put_css_set) and
+// exit_creds.
 func (k *Kernel) freeTask(ctx *ns.Ctx, p *Task) {
+	k.Cgroup.Release(ctx, p)
 	k.Cgroup.Free(ctx, p)
 	p.cred.Put(ctx)
 }

@@ -102,6 +102,11 @@
 //	write_proc <task> <target> <file> <text>   ok | short=<n> | errno
 //	    <task> opens /proc/<target>/<file> O_WRONLY and writes <text> once;
 //	    in <text> '_' is a space and the two characters \n a newline
+//	mkdir|rmdir <task> <path>             ok | errno
+//	read_path <task> <path>               content=<text, newlines as \n> | errno
+//	write_path <task> <path> <text>       ok | short=<n> | errno   (as write_proc)
+//	write_pid <task> <target> <path>      ok | errno   (writes target's pid)
+//	    with these a test may create a cgroup on the machine; it must remove it
 //	nspid <task>                          nspid=N <n1> ... | errno
 //	    the NSpid line of /proc/<task>/status as the machine's pid namespace
 //	    reads it, outermost number as N

@@ -495,6 +495,44 @@ static int task_exec(struct task *t, char *line, char *out, size_t outn) {
 			snprintf(out, outn, "ok\n");
 		return 1;
 	}
+	if (strcmp(op, "mkdirp") == 0 || strcmp(op, "rmdirp") == 0) {
+		NEED(2);
+		int r = op[0] == 'm' ? mkdir(argv[1], 0755) : rmdir(argv[1]);
+		if (r != 0)
+			reply_errno(out, outn, errno);
+		else
+			snprintf(out, outn, "ok\n");
+		return 1;
+	}
+	if (strcmp(op, "readfile") == 0) {
+		// readfile <path>: content=<text>, newlines shown as the two
+		// characters \n.
+		NEED(2);
+		int fd = open(argv[1], O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			reply_errno(out, outn, errno);
+			return 1;
+		}
+		char buf[512];
+		ssize_t n = read(fd, buf, sizeof buf - 1);
+		int e = errno;
+		close(fd);
+		if (n < 0) {
+			reply_errno(out, outn, e);
+			return 1;
+		}
+		size_t k = (size_t)snprintf(out, outn, "content=");
+		for (ssize_t i = 0; i < n && k + 3 < outn; i++) {
+			if (buf[i] == '\n') {
+				out[k++] = '\\';
+				out[k++] = 'n';
+			} else
+				out[k++] = buf[i];
+		}
+		out[k++] = '\n';
+		out[k] = '\0';
+		return 1;
+	}
 	if (strcmp(op, "writefile") == 0) {
 		// writefile <path> <text>: one write(2) of the decoded text ('_' is a
 		// space, the two characters \n a newline) on a fresh O_WRONLY fd.
@@ -1146,6 +1184,40 @@ static int run_step(struct controller *c, char **argv, int argc) {
 		NS(argv[5]);
 		snprintf(cmd, sizeof cmd, "same /proc/%d/ns/%s /proc/%d/ns/%s",
 		         (int)c->tasks[a].pid, argv[3], (int)c->tasks[b].pid, argv[5]);
+		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
+			return -1;
+		print_result(reply);
+		return 0;
+	}
+	if (strcmp(op, "mkdir") == 0 || strcmp(op, "rmdir") == 0 ||
+	    strcmp(op, "read_path") == 0) {
+		// mkdir|rmdir|read_path <task> <path>
+		ARGS(3);
+		TASK(ti, argv[1]);
+		snprintf(cmd, sizeof cmd, "%s %s",
+		         op[0] == 'm' ? "mkdirp" : op[0] == 'r' && op[1] == 'm' ? "rmdirp" : "readfile", argv[2]);
+		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
+			return -1;
+		print_result(reply);
+		return 0;
+	}
+	if (strcmp(op, "write_path") == 0) {
+		// write_path <task> <path> <text>: as write_proc, any path.
+		ARGS(4);
+		TASK(ti, argv[1]);
+		snprintf(cmd, sizeof cmd, "writefile %s %s", argv[2], argv[3]);
+		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
+			return -1;
+		print_result(reply);
+		return 0;
+	}
+	if (strcmp(op, "write_pid") == 0) {
+		// write_pid <task> <target> <path>: <task> writes <target>'s pid
+		// (in the machine's pid namespace) to <path>.
+		ARGS(4);
+		TASK(ti, argv[1]);
+		ANY_TASK(target, argv[2]);
+		snprintf(cmd, sizeof cmd, "writefile %s %d", argv[3], (int)c->tasks[target].pid);
 		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
 			return -1;
 		print_result(reply);

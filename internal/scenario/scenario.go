@@ -306,6 +306,10 @@ func (in *interp) step(argv []string) (string, error) {
 		return in.nspid(argv)
 	case "write_proc":
 		return in.writeProc(argv)
+	case "write_path", "write_pid":
+		return in.writePath(argv)
+	case "mkdir", "rmdir", "read_path":
+		return in.pathOp(argv)
 	case "exit", "exit_async":
 		if err := args(argv, 3); err != nil {
 			return "", err
@@ -677,4 +681,62 @@ func (in *interp) writeProc(argv []string) (string, error) {
 		return "short=" + strconv.Itoa(n), nil
 	}
 	return "ok", nil
+}
+
+// writePath: write_path <task> <path> <text> writes the decoded text (as
+// write_proc); write_pid <task> <target> <path> writes target's global pid.
+func (in *interp) writePath(argv []string) (string, error) {
+	if err := args(argv, 4); err != nil {
+		return "", err
+	}
+	st, err := in.live(argv[1])
+	if err != nil {
+		return "", err
+	}
+	path, text := argv[2], argv[3]
+	if argv[0] == "write_pid" {
+		tg, ok := in.tasks[argv[2]]
+		if !ok {
+			return "", scriptErr("unknown task %s", argv[2])
+		}
+		path, text = argv[3], strconv.Itoa(int(tg.t.PID()))
+	} else {
+		text = strings.ReplaceAll(strings.ReplaceAll(text, "_", " "), `\n`, "\n")
+	}
+	fd, err := st.t.OpenFlags(path, task.O_WRONLY)
+	if err != nil {
+		return errnoResult(err)
+	}
+	n, werr := st.t.Write(fd, []byte(text))
+	_ = st.t.Close(fd)
+	if werr != nil {
+		return errnoResult(werr)
+	}
+	if n != len(text) {
+		return "short=" + strconv.Itoa(n), nil
+	}
+	return "ok", nil
+}
+
+// pathOp: mkdir|rmdir|read_path <task> <path>; read_path prints
+// content=<text> with newlines as the two characters \n.
+func (in *interp) pathOp(argv []string) (string, error) {
+	if err := args(argv, 3); err != nil {
+		return "", err
+	}
+	st, err := in.live(argv[1])
+	if err != nil {
+		return "", err
+	}
+	switch argv[0] {
+	case "mkdir":
+		return result(st.t.Mkdir(argv[2], 0o755))
+	case "rmdir":
+		return result(st.t.Rmdir(argv[2]))
+	}
+	text, err := st.t.ReadFile(argv[2])
+	if err != nil {
+		return errnoResult(err)
+	}
+	return "content=" + strings.ReplaceAll(text, "\n", `\n`), nil
 }

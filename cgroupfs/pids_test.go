@@ -77,7 +77,7 @@ func TestPidsForkBomb(t *testing.T) {
 		for _, p := range []*task.Task{c, kids[1]} {
 			_, _, err = b.Wait(p.PID(), 0)
 			require.ErrorIs(t, err, uapi.ESRCH) // b has exited: it makes no more calls
-			_, _, err = init.Wait(p.PID(), 0) // orphans went to init
+			_, _, err = init.Wait(p.PID(), 0)   // orphans went to init
 			require.NoError(t, err)
 		}
 		_, _, err = init.Wait(b.PID(), 0)

@@ -39,8 +39,10 @@ func (fs *FS) Root() task.Dir {
 
 // mayWrite is generic_permission for the root-owned tree: fsuid 0, or
 // CAP_DAC_OVERRIDE in the caller's user namespace with root mapped there.
-func mayWrite(t *task.Task, op string) error {
-	c := t.Cred()
+func mayWrite(t *task.Task, op string) error { return credMayWrite(t.Cred(), op) }
+
+// credMayWrite is mayWrite for credentials c.
+func credMayWrite(c *userns.Cred, op string) error {
 	if c.FSUID == 0 {
 		return nil
 	}
@@ -84,7 +86,7 @@ func (d cgDir) Lookup(_ *task.Task, name string) (task.Inode, error) {
 	}
 	for _, f := range d.files() {
 		if f == name {
-			return cgFile{d.fs, d.cg, name}, nil
+			return cgFile{fs: d.fs, cg: d.cg, name: name}, nil
 		}
 	}
 	return nil, uapi.Err("lookup", uapi.ENOENT, name+": no such file or directory", "kernfs_iop_lookup")
@@ -144,6 +146,7 @@ type cgFile struct {
 	fs   *FS
 	cg   *cgroup.Cgroup
 	name string
+	cred *userns.Cred // f_cred once opened (no reference: the File holds one)
 }
 
 func (f cgFile) Mode() uint32 {
@@ -164,6 +167,7 @@ func (f cgFile) Open(t *task.Task, flags int) (task.FileOps, error) {
 			return nil, err
 		}
 	}
+	f.cred = t.Cred()
 	return f, nil
 }
 
@@ -239,14 +243,31 @@ func (f cgFile) Write(w *task.Task, _ int64, p []byte) (int, error) {
 		return g.WriteMaxDepth(ctx, f.cg, p)
 	case "cgroup.max.descendants":
 		return g.WriteMaxDescendants(ctx, f.cg, p)
-	case "cgroup.procs", "tasks":
-		return g.WriteProcs(ctx, f.cg, p, f.lookup(w), nil)
-	case "cgroup.threads":
-		return g.WriteThreads(ctx, f.cg, p, f.lookup(w), nil)
+	case "cgroup.procs":
+		return g.WriteProcs(ctx, f.cg, p, f.lookup(w), f.permission(w))
+	case "cgroup.threads", "tasks": // v1 tasks moves one thread (cgroup1_tasks_write)
+		return g.WriteThreads(ctx, f.cg, p, f.lookup(w), f.permission(w))
 	case "pids.max":
 		return g.WritePidsMax(ctx, f.cg, p)
 	}
 	return 0, uapi.Err("write", uapi.EINVAL, f.name+" cannot be written", "cgroup_file_write")
+}
+
+// permission mirrors cgroup_procs_write_permission on v2: write access to
+// the common ancestor's cgroup.procs, which in this root-owned tree is
+// mayWrite, judged with the writer's credentials in 4.19 (current_cred) and
+// with the opener's since 5.16 (override_creds(of->file->f_cred),
+// CVE-2021-4197). nsdelegate is not modelled; neither is v1's euid rule
+// (__cgroup1_procs_write), so v1 gets nil.
+func (f cgFile) permission(w *task.Task) cgroup.ProcsPermission {
+	if !f.cg.Root().IsDfl() {
+		return nil
+	}
+	c := w.Cred()
+	if w.Ctx().Env.Mainline() && f.cred != nil {
+		c = f.cred
+	}
+	return func(_, _ *cgroup.Cgroup, _ cgroup.Member) error { return credMayWrite(c, "write") }
 }
 
 // lookup resolves a pid written to cgroup.procs in the writer's namespace:

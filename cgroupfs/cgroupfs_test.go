@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/kernsim/kernsim"
+	"github.com/kernsim/kernsim/cgroup"
 	"github.com/kernsim/kernsim/kernsimtest"
 	"github.com/kernsim/kernsim/task"
 	"github.com/kernsim/kernsim/uapi"
@@ -103,4 +105,33 @@ func TestCgroupErrnos(t *testing.T) {
 		require.Equal(t, before, k.Snapshot(), c.name)
 	}
 	require.NoError(t, init.Rmdir(root+"/a"))
+}
+
+// On v1, writing a thread id to tasks moves that thread only; cgroup.procs
+// moves the whole thread group.
+func TestV1TasksMovesOneThread(t *testing.T) {
+	t.Parallel()
+	k := kernsimtest.Boot(t, kernsim.Config{Cgroup: cgroup.Options{
+		Subsys: []cgroup.Subsys{cgroup.NewPidsController()}, V1: [][]string{{"pids"}}}})
+	init := k.Init()
+	dir := root + "/pids/x"
+	require.NoError(t, init.Mkdir(dir, 0o755))
+	leader := kernsimtest.Fork(t, init, 0)
+	th, err := leader.Clone(task.CloneArgs{Flags: uapi.CLONE_THREAD | uapi.CLONE_SIGHAND | uapi.CLONE_VM})
+	require.NoError(t, err)
+	_, err = init.WriteFile(dir+"/tasks", fmt.Sprint(th.PID()))
+	require.NoError(t, err)
+	s, err := init.ReadFile(dir + "/tasks")
+	require.NoError(t, err)
+	require.Equal(t, fmt.Sprintf("%d\n", th.PID()), s)
+	_, err = init.WriteFile(dir+"/cgroup.procs", fmt.Sprint(leader.PID()))
+	require.NoError(t, err)
+	s, err = init.ReadFile(dir + "/tasks")
+	require.NoError(t, err)
+	require.Equal(t, fmt.Sprintf("%d\n%d\n", leader.PID(), th.PID()), s)
+	require.NoError(t, th.Exit(0))
+	require.NoError(t, leader.Exit(0))
+	_, _, err = init.Wait(leader.PID(), 0)
+	require.NoError(t, err)
+	require.NoError(t, init.Rmdir(dir))
 }

@@ -17,7 +17,10 @@
 // Permissions follow a root-owned tree of mode 0755 directories and 0644
 // files: writing and mkdir/rmdir need fsuid 0 or CAP_DAC_OVERRIDE in the
 // caller's user namespace with root mapped there (delegation by chown is not
-// modelled). Numbers in cgroup.procs, cgroup.threads and tasks are the
-// reader's (its active pid namespace; 0 for tasks it cannot see), and numbers
-// written are looked up in the writer's.
+// modelled). A write to v2 cgroup.procs or cgroup.threads checks that
+// permission again (cgroup_procs_write_permission): with the writer's
+// credentials in 4.19, with the opener's (f_cred) in mainline. Numbers in
+// cgroup.procs, cgroup.threads and tasks are the reader's (its active pid
+// namespace; 0 for tasks it cannot see), and numbers written are looked up
+// in the writer's.
 package cgroupfs

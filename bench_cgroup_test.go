@@ -74,10 +74,10 @@ func BenchmarkCgroupMigrate(b *testing.B) {
 		b.Fatal(err)
 	}
 	pid := fmt.Sprint(t.PID())
-	dst := [2]string{path + "/cgroup.procs", "/sys/fs/cgroup/a/b/cgroup.procs"}
-	if err := init.Mkdir(path+"/../d", 0o755); err == nil {
-		dst[1] = path + "/../d/cgroup.procs"
+	if err := init.Mkdir(path+"/../d", 0o755); err != nil {
+		b.Fatal(err)
 	}
+	dst := [2]string{path + "/cgroup.procs", path + "/../d/cgroup.procs"}
 	i := 0
 	for b.Loop() {
 		i ^= 1
@@ -86,7 +86,12 @@ func BenchmarkCgroupMigrate(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	_ = init.Rmdir(path + "/../d")
+	if _, err := init.WriteFile(dst[0], pid); err != nil { // back, so d can go
+		b.Fatal(err)
+	}
+	if err := init.Rmdir(path + "/../d"); err != nil {
+		b.Fatal(err)
+	}
 	cleanupPids(b, k, path, t)
 }
 

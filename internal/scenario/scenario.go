@@ -663,12 +663,18 @@ func (in *interp) writeProc(argv []string) (string, error) {
 	if !ok {
 		return "", scriptErr("unknown task %s", argv[2])
 	}
-	text := strings.ReplaceAll(strings.ReplaceAll(argv[4], "_", " "), `\n`, "\n")
+	text := decodeText(argv[4])
 	nr := tg.t.PidIn(st.t.ActivePidNS())
 	if nr == 0 {
 		return "", scriptErr("task %s is not visible from %s", argv[2], argv[1])
 	}
-	fd, err := st.t.OpenFlags("/proc/"+strconv.Itoa(int(nr))+"/"+argv[3], task.O_WRONLY)
+	return writeOnce(st, "/proc/"+strconv.Itoa(int(nr))+"/"+argv[3], text)
+}
+
+// writeOnce opens path O_WRONLY as the task, writes text with one write(2)
+// and closes it: "ok", "short=<n>" or the errno, as the helper prints them.
+func writeOnce(st *simTask, path, text string) (string, error) {
+	fd, err := st.t.OpenFlags(path, task.O_WRONLY)
 	if err != nil {
 		return errnoResult(err)
 	}
@@ -701,21 +707,15 @@ func (in *interp) writePath(argv []string) (string, error) {
 		}
 		path, text = argv[3], strconv.Itoa(int(tg.t.PID()))
 	} else {
-		text = strings.ReplaceAll(strings.ReplaceAll(text, "_", " "), `\n`, "\n")
+		text = decodeText(text)
 	}
-	fd, err := st.t.OpenFlags(path, task.O_WRONLY)
-	if err != nil {
-		return errnoResult(err)
-	}
-	n, werr := st.t.Write(fd, []byte(text))
-	_ = st.t.Close(fd)
-	if werr != nil {
-		return errnoResult(werr)
-	}
-	if n != len(text) {
-		return "short=" + strconv.Itoa(n), nil
-	}
-	return "ok", nil
+	return writeOnce(st, path, text)
+}
+
+// decodeText undoes the script encoding of a written text: '_' is a space and
+// the two characters \n a newline.
+func decodeText(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "_", " "), `\n`, "\n")
 }
 
 // pathOp: mkdir|rmdir|read_path <task> <path>; read_path prints

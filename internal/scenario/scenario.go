@@ -487,39 +487,8 @@ func (in *interp) sameNS(argv []string) (string, error) {
 	if err := args(argv, 5); err != nil {
 		return "", err
 	}
-	st, err := in.live(argv[1])
-	if err != nil {
-		return "", err
-	}
-	a, err := in.target(argv[2])
-	if err != nil {
-		return "", err
-	}
-	b, err := in.target(argv[3])
-	if err != nil {
-		return "", err
-	}
-	if err := checkNS(argv[4]); err != nil {
-		return "", err
-	}
-	var inums [2]uint64
-	for i, tg := range [2]*simTask{a, b} {
-		path, err := nsPath(st, tg, argv[4])
-		if err != nil {
-			return "", err
-		}
-		link, err := st.t.Readlink(path)
-		if err != nil {
-			return errnoResult(err)
-		}
-		if inums[i], err = linkInum(link); err != nil {
-			return "", err
-		}
-	}
-	if inums[0] == inums[1] {
-		return "same", nil
-	}
-	return "different", nil
+	// same_ns <task> <a> <b> <ns> is same_ns2 <task> <a> <ns> <b> <ns>.
+	return in.sameNS2([]string{argv[0], argv[1], argv[2], argv[4], argv[3], argv[4]})
 }
 
 // sameNS2 compares two possibly different links, /proc/<a>/ns/<nsA> and

@@ -104,11 +104,48 @@ func Boot(cfg Config) (*Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	tk.Mount("/", task.NewRootFS())
-	tk.Mount("/proc", procfs.New(tk))
-	tk.Mount("/sys/fs/cgroup", cgroupfs.New(tk))
+	if err := tk.Mount("/proc", procfs.New(tk)); err != nil {
+		return nil, err
+	}
+	if err := mountCgroupfs(tk, cgroupfs.New(tk)); err != nil {
+		return nil, err
+	}
 	return &Kernel{Kernel: tk, cfg: cfg}, nil
 }
+
+// mountCgroupfs attaches cgroupfs to the cgroup mounts of the boot tree:
+// /sys/fs/cgroup itself with the v2 hierarchy only, else each hierarchy's
+// directory of cgroupfs to the cgroup mount of the same name.
+func mountCgroupfs(tk *task.Kernel, fs *cgroupfs.FS) error {
+	p, err := tk.Mnt.Init.Lookup("/sys/fs/cgroup")
+	if err != nil {
+		return nil // a custom boot tree without cgroupfs
+	}
+	if p.Mnt.SuperBlock().FSType() == "cgroup2" {
+		return tk.Mount("/sys/fs/cgroup", fs)
+	}
+	names, err := fs.Root().Readdir(tk.Init())
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		sub, err := fs.Root().Lookup(tk.Init(), name)
+		if err != nil {
+			return err
+		}
+		if d, ok := sub.(task.Dir); ok {
+			if err := tk.Mount("/sys/fs/cgroup/"+name, subtree{d}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// subtree serves one directory of a filesystem as the root of a mount.
+type subtree struct{ root task.Dir }
+
+func (s subtree) Root() task.Dir { return s.root }
 
 // Config returns the configuration the Kernel booted with, defaults filled in.
 func (k *Kernel) Config() Config { return k.cfg }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kernsim/kernsim/nsproxy"
+	"github.com/kernsim/kernsim/nsproxy/mntns"
 	"github.com/kernsim/kernsim/nsproxy/ns"
 	"github.com/kernsim/kernsim/nsproxy/pidns"
 	"github.com/kernsim/kernsim/nsproxy/userns"
@@ -51,7 +52,7 @@ func (k *Kernel) Snapshot() Snapshot {
 	add("static init_nsproxy count=%d", k.InitNSProxy.Count())
 	add("static init_user_ns count=%d", k.UserNS.Init.Count())
 	add("static init_uts_ns count=%d name=%q", k.UTS.Init.Count(), k.UTS.Init.Nodename())
-	for _, n := range []ns.Namespace{k.Other.MNT, k.Other.IPC, k.PidNS.Init, k.Other.NET, k.Other.CGROUP} {
+	for _, n := range []ns.Namespace{k.Mnt.Init, k.Other.IPC, k.PidNS.Init, k.Other.NET, k.Other.CGROUP} {
 		add("static %s count=%d", n.NS().Link(), n.Count())
 	}
 	add("static init_pid_ns pid_allocated=%#x last_pid=%d", k.PidNS.Init.PidAllocated(), k.PidNS.Init.LastPid())
@@ -102,8 +103,11 @@ func (k *Kernel) Check() error {
 	var files []*task.File
 	var pidNSs []*pidns.Namespace
 	var pids []*pidns.Pid
+	mntNSs := []*mntns.Namespace{k.Mnt.Init}
 	for _, o := range k.Refs().Objects() {
 		switch v := o.(type) {
+		case *mntns.Namespace:
+			mntNSs = append(mntNSs, v)
 		case *pidns.Namespace:
 			pidNSs = append(pidNSs, v)
 		case *pidns.Pid:
@@ -199,10 +203,30 @@ func (k *Kernel) Check() error {
 				c++
 			}
 		}
+		for _, o := range mntNSs {
+			if o.UserNS() == u {
+				c++ // alloc_mnt_ns's get_user_ns, init_mnt_ns's included
+			}
+		}
 		expect(u.Link(), u.Count(), c+fileRefs(u))
 	}
-	bases := map[ns.Namespace]int64{k.Other.MNT: 2, k.Other.IPC: 1, k.Other.NET: 1, k.Other.CGROUP: 2}
-	for _, n := range []ns.Namespace{k.Other.MNT, k.Other.IPC, k.Other.NET, k.Other.CGROUP} {
+	for _, n := range mntNSs {
+		var c int64
+		if n == k.Mnt.Init {
+			c = 1 // init_mount_tree's own reference
+		}
+		for _, p := range allProxies {
+			if p.MNT() == n {
+				c++
+			}
+		}
+		expect(n.Link(), n.Count(), c+fileRefs(n))
+	}
+	if err := k.Mnt.Check(mntNSs[1:]...); err != nil {
+		errs = append(errs, err.Error())
+	}
+	bases := map[ns.Namespace]int64{k.Other.IPC: 1, k.Other.NET: 1, k.Other.CGROUP: 2}
+	for _, n := range []ns.Namespace{k.Other.IPC, k.Other.NET, k.Other.CGROUP} {
 		c := bases[n]
 		for _, p := range proxies {
 			if p.Namespace(n.NS().Type()) == n {

@@ -32,7 +32,7 @@ func storyCountsOf(k *kernsim.Kernel) storyCounts {
 		InitNSProxy: k.InitNSProxy.Count(),
 		InitUTS:     k.UTS.Init.Count(),
 		InitUser:    k.UserNS.Init.Count(),
-		MNT:         k.Other.MNT.Count(),
+		MNT:         k.Mnt.Init.Count(),
 		IPC:         k.Other.IPC.Count(),
 		NET:         k.Other.NET.Count(),
 		CGROUP:      k.Other.CGROUP.Count(),
@@ -90,7 +90,7 @@ func TestUTSStory(t *testing.T) {
 	boot := storyCountsOf(k)
 	require.Equal(t, int64(2), boot.InitNSProxy)
 	require.Equal(t, int64(2), boot.InitUTS)
-	require.Equal(t, int64(3), boot.InitUser)
+	require.Equal(t, int64(4), boot.InitUser) // 3 static + init_mnt_ns's get_user_ns
 	require.Equal(t, int64(2), boot.PID)
 	require.Equal(t, "(none)", init.Hostname())
 	require.Zero(t, k.Refs().CountKind("uts_namespace"))
@@ -131,11 +131,11 @@ func TestUTSStory(t *testing.T) {
 	require.Equal(t, int64(1), bu.Count())
 	require.Same(t, k.UserNS.Init, bu.UserNS())
 	require.GreaterOrEqual(t, bu.Inum(), ns.PROC_DYNAMIC_FIRST)
-	for _, other := range []uint32{k.UTS.Init.Inum(), k.UserNS.Init.Inum(), k.Other.MNT.Inum(), k.Other.NET.Inum(),
+	for _, other := range []uint32{k.UTS.Init.Inum(), k.UserNS.Init.Inum(), k.Mnt.Init.Inum(), k.Other.NET.Inum(),
 		k.Other.IPC.Inum(), k.PidNS.Init.Inum(), k.Other.CGROUP.Inum()} {
 		require.NotEqual(t, other, bu.Inum())
 	}
-	require.Same(t, k.Other.MNT, bp.MNT())
+	require.Same(t, k.Mnt.Init, bp.MNT())
 	require.Same(t, k.Other.IPC, bp.IPC())
 	require.Same(t, k.Other.NET, bp.NET())
 	require.Same(t, k.Other.CGROUP, bp.CGROUP())

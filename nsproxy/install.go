@@ -2,6 +2,7 @@ package nsproxy
 
 import (
 	"github.com/kernsim/kernsim/nsproxy/initns"
+	"github.com/kernsim/kernsim/nsproxy/mntns"
 	"github.com/kernsim/kernsim/nsproxy/ns"
 	"github.com/kernsim/kernsim/nsproxy/pidns"
 	"github.com/kernsim/kernsim/nsproxy/userns"
@@ -34,6 +35,8 @@ func Install(ctx *ns.Ctx, p *NSProxy, in *Installer, target ns.Namespace) error 
 		return usernsInstall(ctx, in, n)
 	case *pidns.Namespace:
 		return pidnsInstall(ctx, p, in, n)
+	case *mntns.Namespace:
+		return mntnsInstall(ctx, p, in, n)
 	case *initns.Namespace:
 		return initnsInstall(ctx, p, in, n)
 	}
@@ -79,6 +82,31 @@ func usernsInstall(ctx *ns.Ctx, in *Installer, n *userns.Namespace) error {
 	return nil
 }
 
+// mntnsInstall mirrors mntns_install (fs/namespace.c): CAP_SYS_ADMIN in the
+// target's owner, and CAP_SYS_CHROOT and CAP_SYS_ADMIN in the caller's user
+// namespace (EPERM); an fs_struct shared with another task (EINVAL); then
+// the nsproxy takes the target (entering the current namespace is allowed)
+// and the caller's root and cwd become the target's root — which is where
+// the simulator always walks from, so nothing else moves. Anonymous
+// namespaces (mainline's EINVAL) do not exist in the simulator.
+func mntnsInstall(ctx *ns.Ctx, p *NSProxy, in *Installer, n *mntns.Namespace) error {
+	ctx.Enter("mntns_install")
+	defer ctx.Exit("mntns_install")
+	caller := in.Cred.UserNS()
+	if !userns.NSCapable(in.Cred, n.UserNS(), uapi.CAP_SYS_ADMIN) ||
+		!userns.NSCapable(in.Cred, caller, uapi.CAP_SYS_CHROOT) ||
+		!userns.NSCapable(in.Cred, caller, uapi.CAP_SYS_ADMIN) {
+		return uapi.Err("setns", uapi.EPERM, "no CAP_SYS_ADMIN in the target's owner, or no CAP_SYS_CHROOT and CAP_SYS_ADMIN in the caller's user namespace", "mntns_install")
+	}
+	if in.FSUsers != 1 {
+		return uapi.Err("setns", uapi.EINVAL, "caller shares its fs_struct (CLONE_FS)", "mntns_install")
+	}
+	n.Get()
+	p.mnt.Put(ctx)
+	p.mnt = n
+	return nil
+}
+
 // initnsInstall mirrors the install operation of a type modelled by its initial
 // namespace only. All need CAP_SYS_ADMIN in the target's owner and in the
 // caller's user namespace (EPERM); mntns_install also needs CAP_SYS_CHROOT in
@@ -93,15 +121,8 @@ func initnsInstall(ctx *ns.Ctx, p *NSProxy, in *Installer, n *initns.Namespace) 
 	defer ctx.Exit(name)
 	owner := n.Owner().(*userns.Namespace)
 	caller := in.Cred.UserNS()
-	ok := userns.NSCapable(in.Cred, owner, uapi.CAP_SYS_ADMIN) && userns.NSCapable(in.Cred, caller, uapi.CAP_SYS_ADMIN)
-	if n.Type() == ns.MNT {
-		ok = ok && userns.NSCapable(in.Cred, caller, uapi.CAP_SYS_CHROOT)
-	}
-	if !ok {
+	if !userns.NSCapable(in.Cred, owner, uapi.CAP_SYS_ADMIN) || !userns.NSCapable(in.Cred, caller, uapi.CAP_SYS_ADMIN) {
 		return uapi.Err("setns", uapi.EPERM, "no CAP_SYS_ADMIN in the target's owner and the caller's user namespace", name)
-	}
-	if n.Type() == ns.MNT && in.FSUsers != 1 {
-		return uapi.Err("setns", uapi.EINVAL, "caller shares its fs_struct (CLONE_FS)", name)
 	}
 	slot := p.slot(n.Type())
 	if *slot == n {
@@ -117,8 +138,6 @@ func (p *NSProxy) slot(t ns.Type) **initns.Namespace {
 	switch t {
 	case ns.IPC:
 		return &p.ipc
-	case ns.MNT:
-		return &p.mnt
 	case ns.NET:
 		return &p.net
 	}

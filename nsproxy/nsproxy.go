@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/kernsim/kernsim/nsproxy/initns"
+	"github.com/kernsim/kernsim/nsproxy/mntns"
 	"github.com/kernsim/kernsim/nsproxy/ns"
 	"github.com/kernsim/kernsim/nsproxy/pidns"
 	"github.com/kernsim/kernsim/nsproxy/userns"
@@ -17,7 +18,7 @@ type NSProxy struct {
 	count          refcount.Atomic
 	uts            *utsns.Namespace
 	ipc            *initns.Namespace
-	mnt            *initns.Namespace
+	mnt            *mntns.Namespace
 	pidForChildren *pidns.Namespace
 	net            *initns.Namespace
 	cgroup         *initns.Namespace
@@ -31,8 +32,8 @@ type NSProxy struct {
 // simulator does not run as a Task) and init (pid 1), which inherits it through
 // the fork fast path. Kernel threads would add theirs; none are simulated. It
 // takes no namespace references: their boot counts already include it.
-func NewInit(uts *utsns.Globals, pid *pidns.Globals, other *initns.Globals) *NSProxy {
-	p := &NSProxy{uts: uts.Init, ipc: other.IPC, mnt: other.MNT, pidForChildren: pid.Init,
+func NewInit(uts *utsns.Globals, pid *pidns.Globals, mnt *mntns.Globals, other *initns.Globals) *NSProxy {
+	p := &NSProxy{uts: uts.Init, ipc: other.IPC, mnt: mnt.Init, pidForChildren: pid.Init,
 		net: other.NET, cgroup: other.CGROUP, static: true}
 	p.count.Set(2)
 	return p
@@ -45,7 +46,7 @@ func (p *NSProxy) UTS() *utsns.Namespace { return p.uts }
 func (p *NSProxy) IPC() *initns.Namespace { return p.ipc }
 
 // MNT returns the mount namespace without taking a reference.
-func (p *NSProxy) MNT() *initns.Namespace { return p.mnt }
+func (p *NSProxy) MNT() *mntns.Namespace { return p.mnt }
 
 // PIDForChildren returns pid_ns_for_children without taking a reference.
 func (p *NSProxy) PIDForChildren() *pidns.Namespace { return p.pidForChildren }
@@ -146,7 +147,8 @@ func CreateNewNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, userN
 	}
 	p.count.Set(1)
 	var err error
-	if p.mnt, err = old.mnt.Copy(ctx, flags); err != nil {
+	if p.mnt, _, err = mntns.CopyMntNS(ctx, flags, userNS, old.mnt); err != nil {
+		p.release(ctx)
 		return nil, err
 	}
 	if p.uts, err = utsns.CopyUTSName(ctx, flags, userNS, old.uts); err != nil {

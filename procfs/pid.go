@@ -40,6 +40,10 @@ func (d pidDir) Lookup(_ *task.Task, name string) (task.Inode, error) {
 		return nsDir{d.t, d.path()}, nil
 	case "status":
 		return statusFile{d.t, d.ns}, nil
+	case "mounts":
+		return mountsFile{t: d.t}, nil
+	case "mountinfo":
+		return mountsFile{t: d.t, info: true}, nil
 	case "uid_map":
 		return mapFile{d.t, userns.UIDMap}, nil
 	case "gid_map":
@@ -56,7 +60,7 @@ func (d pidDir) Lookup(_ *task.Task, name string) (task.Inode, error) {
 
 // Readdir lists the entries in tgid_base_stuff (or tid_base_stuff) order.
 func (d pidDir) Readdir(*task.Task) ([]string, error) {
-	names := []string{"task", "ns", "status", "cgroup", "uid_map", "gid_map", "projid_map", "setgroups"}
+	names := []string{"task", "ns", "status", "mounts", "mountinfo", "cgroup", "uid_map", "gid_map", "projid_map", "setgroups"}
 	if d.thread {
 		names = names[1:]
 	}

@@ -50,7 +50,7 @@ func TestSelfAndListing(t *testing.T) {
 	require.NoError(t, err)
 	// proc_root_readdir: the registered entries (proc_readdir), then
 	// proc_pid_readdir's self and thread-self, then the pids.
-	require.Equal(t, []string{"sys", "self", "thread-self", "1", fmt.Sprint(a.PID())}, names)
+	require.Equal(t, []string{"sys", "mounts", "self", "thread-self", "1", fmt.Sprint(a.PID())}, names)
 
 	ns, err := init.Readdir("/proc/1/ns")
 	require.NoError(t, err)
@@ -58,7 +58,7 @@ func TestSelfAndListing(t *testing.T) {
 
 	root, err := init.Readdir("/")
 	require.NoError(t, err)
-	require.Equal(t, []string{"proc", "sys"}, root)
+	require.Equal(t, []string{"mnt", "proc", "sys", "tmp"}, root)
 }
 
 func TestPathErrors(t *testing.T) {
@@ -78,7 +78,7 @@ func TestPathErrors(t *testing.T) {
 		{"readlink of a dir", func() error { _, err := init.Readlink("/proc/1"); return err }, uapi.EINVAL, "vfs_readlink"},
 		{"readdir of a file", func() error { _, err := init.Readdir("/proc/sys/kernel/hostname"); return err }, uapi.ENOTDIR, "iterate_dir"},
 		{"dir for writing", func() error { _, err := init.OpenFlags("/proc", task.O_WRONLY); return err }, uapi.EISDIR, "do_last"},
-		{"outside any fs", func() error { _, err := init.Open("/etc/passwd"); return err }, uapi.ENOENT, "lookup"},
+		{"outside any fs", func() error { _, err := init.Open("/etc/passwd"); return err }, uapi.ENOENT, "lookup_slow"},
 	} {
 		before := k.Snapshot()
 		err := c.call()

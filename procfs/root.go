@@ -76,6 +76,8 @@ func (d rootDir) Lookup(t *task.Task, name string) (task.Inode, error) {
 		return threadSelfLink{ns}, nil
 	case "sys":
 		return sysDir{d.fs}, nil
+	case "mounts":
+		return mountsLink{}, nil
 	}
 	nr, ok := nameToInt(name)
 	if !ok {
@@ -95,7 +97,7 @@ func (d rootDir) Lookup(t *task.Task, name string) (task.Inode, error) {
 // leader). Zombies are listed until they are reaped.
 func (d rootDir) Readdir(t *task.Task) ([]string, error) {
 	ns := t.ActivePidNS()
-	names := []string{"sys", "self", "thread-self"}
+	names := []string{"sys", "mounts", "self", "thread-self"}
 	for _, p := range ns.AppendPids(nil) {
 		tk, _ := p.Task().(*task.Task)
 		if tk == nil || tk.GroupLeader() != tk || tk.State() == task.Dead {

@@ -52,6 +52,7 @@ func (k *Kernel) PowerOff() {
 	k.releaseTaskLocked(&in.ctx, in)
 	k.tasklist.Unlock()
 	k.freeTask(&in.ctx, in)
+	k.Mnt.Shutdown(&in.ctx) // umount -a: what the running system mounted
 	k.tasklist.Lock()
 	k.halted = true
 	k.tasklist.Unlock()

@@ -8,6 +8,7 @@ import (
 	"github.com/kernsim/kernsim/cgroup"
 	"github.com/kernsim/kernsim/nsproxy"
 	"github.com/kernsim/kernsim/nsproxy/initns"
+	"github.com/kernsim/kernsim/nsproxy/mntns"
 	"github.com/kernsim/kernsim/nsproxy/ns"
 	"github.com/kernsim/kernsim/nsproxy/pidns"
 	"github.com/kernsim/kernsim/nsproxy/userns"
@@ -23,6 +24,7 @@ type Kernel struct {
 	Env         ns.Env
 	UserNS      *userns.Globals
 	UTS         *utsns.Globals
+	Mnt         *mntns.Globals
 	Other       *initns.Globals
 	PidNS       *pidns.Globals
 	Cgroup      *cgroup.Globals
@@ -34,7 +36,9 @@ type Kernel struct {
 	nrThreads atomic.Int32 // nr_threads
 	maxThread int          // max_threads
 	halted    bool
-	mounts    []mount // the boot mount table, longest path first (under tasklist)
+
+	backingMu sync.RWMutex
+	backing   map[*mntns.SuperBlock]Filesystem // pseudo filesystems by superblock (Mount)
 }
 
 // Params configures NewKernel; kernsim.Config fills it.
@@ -47,6 +51,10 @@ type Params struct {
 	PidMax        int    // pid_max
 	BootProcInums int    // dynamic proc inode numbers taken before init_net (4.19)
 	Cgroup        cgroup.Options
+	// Mounts is the boot mount tree on top of rootfs; nil gives
+	// DefaultMounts. MountMax is fs.mount-max (0: 100000).
+	Mounts   []mntns.BootMount
+	MountMax uint32
 }
 
 // NewKernel boots the task layer: init_user_ns, init_uts_ns, the other initial
@@ -59,15 +67,24 @@ func NewKernel(p Params) (*Kernel, error) {
 	k.Env.Flavour = p.Flavour
 	k.childExit.L = &k.tasklist
 	k.UserNS = userns.NewGlobals(&k.Env, p.MaxThreads)
-	k.Other = initns.NewGlobals(&k.Env, k.UserNS, p.BootProcInums)
-	k.UTS = utsns.NewGlobals(&k.Env, k.UserNS, p.Release, p.Version, p.Machine)
-	k.PidNS = pidns.NewGlobals(&k.Env, k.UserNS, p.PidMax)
-	k.InitNSProxy = nsproxy.NewInit(k.UTS, k.PidNS, k.Other)
 	cg, err := cgroup.NewGlobals(&k.Env, p.Cgroup)
 	if err != nil {
 		return nil, err
 	}
 	k.Cgroup = cg
+	mounts := p.Mounts
+	if mounts == nil {
+		mounts = DefaultMounts(cg)
+	}
+	// The initial mount namespace takes the first dynamic inode number
+	// (4.19), procfs its entries, then init_net the next one.
+	if k.Mnt, err = mntns.NewGlobals(&k.Env, k.UserNS, mntns.Config{Mounts: mounts, MountMax: p.MountMax}); err != nil {
+		return nil, err
+	}
+	k.Other = initns.NewGlobals(&k.Env, k.UserNS, p.BootProcInums)
+	k.UTS = utsns.NewGlobals(&k.Env, k.UserNS, p.Release, p.Version, p.Machine)
+	k.PidNS = pidns.NewGlobals(&k.Env, k.UserNS, p.PidMax)
+	k.InitNSProxy = nsproxy.NewInit(k.UTS, k.PidNS, k.Mnt, k.Other)
 
 	t := &Task{k: k, comm: "init", exitSignal: uapi.SIGCHLD}
 	userns.InitCred(&t.own.cred, k.UserNS)

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/kernsim/kernsim/nsproxy/mntns"
 	"github.com/kernsim/kernsim/nsproxy/ns"
 	"github.com/kernsim/kernsim/uapi"
 )
@@ -80,45 +81,66 @@ type Filesystem interface {
 	Root() Dir
 }
 
-type mount struct {
-	path string // "/proc"
-	fs   Filesystem
+// Mount attaches fs to the superblock mounted at path in the initial mount
+// namespace (the boot tree of Params.Mounts): walks that reach that
+// superblock's root — through any mount of it, in any namespace — continue in
+// fs. It fails with ENOENT when nothing is mounted exactly at path.
+func (k *Kernel) Mount(path string, fs Filesystem) error {
+	p, err := k.Mnt.Init.Lookup(path)
+	if err != nil {
+		return err
+	}
+	if p.Dentry != p.Mnt.Root() {
+		return uapi.Err("mount", uapi.ENOENT, path+" is not a mount point", "kernsim_backing")
+	}
+	k.backingMu.Lock()
+	defer k.backingMu.Unlock()
+	if k.backing == nil {
+		k.backing = make(map[*mntns.SuperBlock]Filesystem)
+	}
+	k.backing[p.Mnt.SuperBlock()] = fs
+	return nil
 }
 
-// Mount attaches fs at path in every task's view (the boot mount table; mount
-// namespaces arrive with their issue). Later mounts on the same path hide
-// earlier ones.
-func (k *Kernel) Mount(path string, fs Filesystem) {
-	k.tasklist.Lock()
-	defer k.tasklist.Unlock()
-	k.mounts = append(k.mounts, mount{path: strings.TrimRight(path, "/"), fs: fs})
-	sort.SliceStable(k.mounts, func(i, j int) bool { return len(k.mounts[i].path) > len(k.mounts[j].path) })
+// backingOf returns the Filesystem serving sb, or nil for the mount tree's
+// own directories.
+func (k *Kernel) backingOf(sb *mntns.SuperBlock) Filesystem {
+	k.backingMu.RLock()
+	defer k.backingMu.RUnlock()
+	return k.backing[sb]
 }
 
 // maxSymlinks is the kernel's MAXSYMLINKS (40): more links in one walk is ELOOP.
 const maxSymlinks = 40
 
 // lookup mirrors path_lookupat (fs/namei.c) for absolute paths: walk the
-// components from the mount covering the path, following symbolic links in the
-// middle, and the last one too when follow is set.
+// components from the task's root — its mount namespace's root, as
+// mntns_install and copy_mnt_ns leave it — following the mounts stacked on
+// each directory (follow_managed) and symbolic links in the middle, and the
+// last one too when follow is set. ".." is resolved textually (there is no
+// chroot, so the walk restarts from the root with the shortened path).
 func (t *Task) lookup(op, path string, follow bool) (Inode, error) {
 	if !strings.HasPrefix(path, "/") {
 		path = "/" + path // no cwd yet: relative paths start at the root
 	}
+	mnt := t.mntNS()
+	if mnt == nil {
+		return nil, uapi.Err(op, uapi.ENOENT, "task has no mount namespace", "path_init")
+	}
+	g := mnt.Globals()
 	links := 0
 	comps := splitPath(path)
 	var stack []string // components walked so far, for relative links
 restart:
-	dir, rest := t.k.mountFor(comps)
 	stack = stack[:0]
-	stack = append(stack, comps[:len(comps)-len(rest)]...)
-	var cur Inode = dir
-	for i := 0; i < len(rest); i++ {
+	at := mnt.RootPath()
+	cur := t.k.inodeAt(g, at)
+	for i := 0; i < len(comps); i++ {
 		d, ok := cur.(Dir)
 		if !ok {
 			return nil, uapi.Err(op, uapi.ENOTDIR, "/"+strings.Join(stack, "/")+" is not a directory", "link_path_walk")
 		}
-		name := rest[i]
+		name := comps[i]
 		if name == "." {
 			continue
 		}
@@ -126,14 +148,24 @@ restart:
 			if len(stack) > 0 {
 				stack = stack[:len(stack)-1]
 			}
-			comps = append(append([]string{}, stack...), rest[i+1:]...)
+			comps = append(append([]string{}, stack...), comps[i+1:]...)
 			goto restart
 		}
-		child, err := d.Lookup(t, name)
-		if err != nil {
-			return nil, relabel(err, op)
+		var child Inode
+		if md, ok := d.(mountDir); ok {
+			next, found := g.Step(md.at, name)
+			if !found {
+				return nil, uapi.Err(op, uapi.ENOENT, "/"+strings.Join(append(stack, name), "/")+": no such file or directory", "lookup_slow")
+			}
+			at = next
+			child = t.k.inodeAt(g, at)
+		} else {
+			var err error
+			if child, err = d.Lookup(t, name); err != nil {
+				return nil, relabel(err, op)
+			}
 		}
-		last := i == len(rest)-1
+		last := i == len(comps)-1
 		if l, ok := child.(Symlink); ok && (!last || follow) {
 			if _, magic := child.(MagicLink); magic && last {
 				return child, nil
@@ -147,9 +179,9 @@ restart:
 				return nil, relabel(err, op)
 			}
 			if strings.HasPrefix(target, "/") {
-				comps = append(splitPath(target), rest[i+1:]...)
+				comps = append(splitPath(target), comps[i+1:]...)
 			} else {
-				comps = append(append(append([]string{}, stack...), splitPath(target)...), rest[i+1:]...)
+				comps = append(append(append([]string{}, stack...), splitPath(target)...), comps[i+1:]...)
 			}
 			goto restart
 		}
@@ -157,6 +189,28 @@ restart:
 		cur = child
 	}
 	return cur, nil
+}
+
+// mntNS returns the task's mount namespace without a reference (current's
+// own, stable while it runs a syscall), or nil for an exited task.
+func (t *Task) mntNS() *mntns.Namespace {
+	p := t.NSProxy()
+	if p == nil {
+		return nil
+	}
+	return p.MNT()
+}
+
+// inodeAt returns the inode a walk stands on at p: the backing filesystem's
+// root at the root of a superblock that has one, else a directory of the
+// mount tree's own (rootfs, tmpfs, the boot disk).
+func (k *Kernel) inodeAt(g *mntns.Globals, p mntns.Path) Inode {
+	if p.Dentry == p.Dentry.SuperBlock().Root() {
+		if fs := k.backingOf(p.Dentry.SuperBlock()); fs != nil {
+			return fs.Root()
+		}
+	}
+	return mountDir{g: g, at: p}
 }
 
 func splitPath(p string) []string {
@@ -169,28 +223,28 @@ func splitPath(p string) []string {
 	return out
 }
 
-// mountFor returns the root of the mount covering comps and the components
-// below it.
-func (k *Kernel) mountFor(comps []string) (Dir, []string) {
-	k.tasklist.Lock()
-	defer k.tasklist.Unlock()
-	for _, m := range k.mounts {
-		mc := splitPath(m.path)
-		if len(mc) <= len(comps) && equalPrefix(mc, comps) {
-			return m.fs.Root(), comps[len(mc):]
-		}
-	}
-	return emptyDir{}, comps
+// mountDir is a directory of the mount tree's minimal filesystem model (a
+// dentry of rootfs, tmpfs or the boot disk), reached through the mount at.
+// Directories are 0755; the model keeps no owners or modes.
+type mountDir struct {
+	g  *mntns.Globals
+	at mntns.Path
 }
 
-func equalPrefix(p, s []string) bool {
-	for i := range p {
-		if p[i] != s[i] {
-			return false
-		}
+func (d mountDir) Mode() uint32 { return S_IFDIR | 0o755 }
+
+// Lookup is used only by callers outside the walk (which steps through
+// mntns to follow mounts).
+func (d mountDir) Lookup(t *Task, name string) (Inode, error) {
+	next, ok := d.g.Step(d.at, name)
+	if !ok {
+		return nil, uapi.Err("lookup", uapi.ENOENT, name+": no such file or directory", "lookup_slow")
 	}
-	return true
+	return t.k.inodeAt(d.g, next), nil
 }
+
+// Readdir lists the directory's children in name order.
+func (d mountDir) Readdir(*Task) ([]string, error) { return d.g.Children(d.at.Dentry), nil }
 
 // emptyDir is a directory with no entries (the root before anything is mounted).
 type emptyDir struct{}

@@ -25,14 +25,15 @@ const (
 	refcountT
 )
 
-// Globals holds one Kernel's initial mnt, ipc, pid, net and cgroup namespaces.
+// Globals holds one Kernel's initial ipc, net and cgroup namespaces.
 type Globals struct {
-	MNT, IPC, NET, CGROUP *Namespace
+	IPC, NET, CGROUP *Namespace
 }
 
 // NewGlobals builds the initial namespaces. bootProcInums is how many dynamic
 // proc inode numbers procfs takes between the mount namespace and init_net in
-// 4.19 (the mount namespace is the first dynamic allocation at boot).
+// 4.19: call it right after the initial mount namespace took the first
+// dynamic number (mntns.NewGlobals).
 func NewGlobals(env *ns.Env, ug *userns.Globals, bootProcInums int) *Globals {
 	g := &Globals{}
 	mk := func(t ns.Type, inum uint32, kind counterKind, count uint32, copyName, config string) *Namespace {
@@ -46,17 +47,15 @@ func NewGlobals(env *ns.Env, ug *userns.Globals, bootProcInums int) *Globals {
 		}
 		return n
 	}
-	var mntInum, netInum uint32
+	var netInum uint32
 	if env.Mainline() {
-		mntInum, netInum = 0xEFFFFFF8, 0xEFFFFFF9
+		netInum = 0xEFFFFFF9
 	} else {
-		mntInum = env.Inums.Alloc()
 		for i := 0; i < bootProcInums; i++ {
 			env.Inums.Alloc() // procfs entries registered before init_net
 		}
 		netInum = env.Inums.Alloc()
 	}
-	g.MNT = mk(ns.MNT, mntInum, atomicT, 2, "copy_mnt_ns", "mount namespaces are not modelled yet")
 	g.IPC = mk(ns.IPC, ns.PROC_IPC_INIT_INO, refcountT, 1, "copy_ipcs", "CONFIG_IPC_NS=n")
 	g.NET = mk(ns.NET, netInum, refcountT, 1, "copy_net_ns", "CONFIG_NET_NS=n")
 	g.CGROUP = mk(ns.CGROUP, ns.PROC_CGROUP_INIT_INO, refcountT, 2, "copy_cgroup_ns", "CONFIG_CGROUPS=n")

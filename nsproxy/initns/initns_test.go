@@ -36,7 +36,6 @@ func TestInitialNamespaces(t *testing.T) {
 		inum  uint32
 		count int64
 	}{
-		{o.MNT, ns.MNT, 4026531840, 2}, // first dynamic number at boot
 		{o.IPC, ns.IPC, 0xEFFFFFFF, 1},
 		{o.NET, ns.NET, 4026531992, 1}, // after procfs's boot entries (Config.BootProcInums = 151)
 		{o.CGROUP, ns.CGROUP, 0xEFFFFFFB, 2},
@@ -47,7 +46,8 @@ func TestInitialNamespaces(t *testing.T) {
 		require.Same(t, k.UserNS.Init, c.n.Owner())
 	}
 	m := boot(t, kernsim.Mainline)
-	require.Equal(t, uint32(4026531832), m.Other.MNT.Inum())
+	require.Equal(t, uint32(4026531832), m.Mnt.Init.Inum())
+	require.Equal(t, uint32(4026531840), k.Mnt.Init.Inum(), "4.19: the first dynamic number at boot")
 	require.Equal(t, uint32(4026531833), m.Other.NET.Inum())
 }
 
@@ -62,7 +62,6 @@ func TestCopyWithAndWithoutFlag(t *testing.T) {
 		flag  uapi.CloneFlags
 		check string
 	}{
-		{uapi.CLONE_NEWNS, "copy_mnt_ns"},
 		{uapi.CLONE_NEWIPC, "copy_ipcs"},
 		{uapi.CLONE_NEWCGROUP, "copy_cgroup_ns"},
 		{uapi.CLONE_NEWNET, "copy_net_ns"},
@@ -77,12 +76,12 @@ func TestCopyWithAndWithoutFlag(t *testing.T) {
 	}
 	b, err := init.Clone(taskArgs(uapi.CLONE_NEWUTS))
 	require.NoError(t, err)
-	require.Equal(t, int64(3), k.Other.MNT.Count())
+	require.Equal(t, int64(3), k.Mnt.Init.Count())
 	require.Equal(t, int64(2), k.Other.IPC.Count())
 	require.Equal(t, int64(2), k.Other.NET.Count())
 	require.Equal(t, int64(3), k.Other.CGROUP.Count())
 	require.NoError(t, b.Exit(0))
-	require.Equal(t, int64(2), k.Other.MNT.Count())
+	require.Equal(t, int64(2), k.Mnt.Init.Count())
 	require.Equal(t, int64(1), k.Other.NET.Count())
 	require.NoError(t, k.Check())
 }
@@ -91,15 +90,14 @@ func TestCopyWithAndWithoutFlag(t *testing.T) {
 // new mount namespace answers today.
 func Example() {
 	k, _ := kernsim.Boot(kernsim.Config{})
-	for _, n := range []*initns.Namespace{k.Other.MNT, k.Other.IPC, k.Other.NET, k.Other.CGROUP} {
+	for _, n := range []*initns.Namespace{k.Other.IPC, k.Other.NET, k.Other.CGROUP} {
 		fmt.Println(n.Link(), "count", n.Count())
 	}
-	_, err := k.Init().Clone(taskArgs(uapi.CLONE_NEWNS))
+	_, err := k.Init().Clone(taskArgs(uapi.CLONE_NEWIPC))
 	fmt.Println(err)
 	// Output:
-	// mnt:[4026531840] count 2
 	// ipc:[4026531839] count 1
 	// net:[4026531992] count 1
 	// cgroup:[4026531835] count 2
-	// clone: EINVAL (Invalid argument): new mnt namespace requested: mount namespaces are not modelled yet (copy_mnt_ns)
+	// clone: EINVAL (Invalid argument): new ipc namespace requested: CONFIG_IPC_NS=n (copy_ipcs)
 }

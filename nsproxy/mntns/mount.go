@@ -46,6 +46,7 @@ type Mount struct {
 
 	g    *Globals
 	node refcount.Node
+	boot bool // made while the Globals booted: static
 }
 
 // ID returns mnt_id.
@@ -159,6 +160,7 @@ func (g *Globals) allocVfsmnt(name string) *Mount {
 	if !g.booting {
 		g.env.Refs.Track(&m.node, m)
 	}
+	m.boot = g.booting
 	return m
 }
 

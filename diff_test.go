@@ -944,8 +944,14 @@ func realHelper(t *testing.T) *realkernel.Helper {
 
 func TestDifferentialUTS(t *testing.T) {
 	t.Parallel()
-	h := realHelper(t)
-	for _, sc := range diffScripts {
+	runDiffScripts(t, realHelper(t), diffScripts)
+}
+
+// runDiffScripts plays each script on the real kernel (when h is not nil)
+// and on the simulator in each of its flavours, and compares the answers
+// with the recorded ones and with each other.
+func runDiffScripts(t *testing.T, h *realkernel.Helper, scripts []diffScript) {
+	for _, sc := range scripts {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
 			steps, wants := parseDiffScript(t, sc.script)

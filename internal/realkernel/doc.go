@@ -37,8 +37,11 @@
 //     setdomainname steps are refused ("error: refusing to change the
 //     machine's UTS namespace") when the task's UTS namespace is the one the
 //     helper started in, its parent's, or pid 1's; the helper holds fds to
-//     those namespaces so their inode numbers cannot be recycled. The
-//     script language has no mount operations.
+//     those namespaces so their inode numbers cannot be recycled. Mount and
+//     umount steps are refused the same way ("error: refusing to change the
+//     machine's mount namespace") in the helper's starting mount namespace,
+//     its parent's and pid 1's, so a script must unshare CLONE_NEWNS first
+//     (and should make its copy private, as unshare(1) does).
 //   - No process is left behind. Each script step waits at most 5 s for its
 //     task, the whole run at most 30 s (then SIGTERM, then SIGKILL). At EOF,
 //     on a fatal error and on SIGTERM the controller SIGKILLs every task
@@ -85,6 +88,12 @@
 //	    compares device and inode of the two ns files (inode numbers differ
 //	    between simulator and kernel, so compare equality, not numbers)
 //	drop_privs <task> <uid>               ok | errno
+//	mount <task> <src> <target> <fstype> <flags> <data>   ok | errno
+//	    mount(2); "-" stands for NULL; flags are MS_* names or numbers.
+//	umount <task> <target> <flags>        ok | errno   (umount2, MNT_* flags)
+//	mounts_under <task> <prefix>          mounts=<mp> <fstype> <source>[ <tag>...];...
+//	    the task's mountinfo lines at or below prefix, optional fields
+//	    without their numbers (shared, master, propagate_from, unbindable)
 //	    setgroups(0), setresgid(uid), setresuid(uid): no capabilities left
 //	exit <task> <code>                    ok
 //	    the task calls exit(2) (not exit_group); ok once it has exited

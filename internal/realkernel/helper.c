@@ -36,6 +36,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -99,6 +100,22 @@ static const struct flagname flag_names[] = {
     {"CLONE_NEWPID", CLONE_NEWPID},
     {"CLONE_NEWNET", CLONE_NEWNET},
     {"CLONE_IO", CLONE_IO},
+    // mount(2) and umount2(2) flags for the mount steps.
+    {"MS_RDONLY", MS_RDONLY},
+    {"MS_NOSUID", MS_NOSUID},
+    {"MS_NODEV", MS_NODEV},
+    {"MS_NOEXEC", MS_NOEXEC},
+    {"MS_REMOUNT", MS_REMOUNT},
+    {"MS_BIND", MS_BIND},
+    {"MS_MOVE", MS_MOVE},
+    {"MS_REC", MS_REC},
+    {"MS_UNBINDABLE", MS_UNBINDABLE},
+    {"MS_PRIVATE", MS_PRIVATE},
+    {"MS_SLAVE", MS_SLAVE},
+    {"MS_SHARED", MS_SHARED},
+    {"MNT_FORCE", MNT_FORCE},
+    {"MNT_DETACH", MNT_DETACH},
+    {"MNT_EXPIRE", MNT_EXPIRE},
     {NULL, 0},
 };
 
@@ -218,7 +235,7 @@ static struct {
 	ino_t ino;
 	int valid;
 	int fd; // held open by the controller only
-} forbidden_uts[NFORBID];
+} forbidden_uts[NFORBID], forbidden_mnt[NFORBID];
 
 // The pid namespace the controller (and so the script's init) runs in, the
 // script's outermost one: pid numbers seen from it depend on the machine,
@@ -292,6 +309,71 @@ static int uts_is_forbidden(void) {
 		    forbidden_uts[i].ino == st.st_ino)
 			return 1;
 	return 0;
+}
+
+// mnt_is_forbidden is uts_is_forbidden for mount namespaces: mount and
+// umount steps run only in a mount namespace the script made.
+static int mnt_is_forbidden(void) {
+	struct stat st;
+	if (stat("/proc/thread-self/ns/mnt", &st) != 0)
+		return 1;
+	for (int i = 0; i < NFORBID; i++)
+		if (forbidden_mnt[i].valid && forbidden_mnt[i].dev == st.st_dev &&
+		    forbidden_mnt[i].ino == st.st_ino)
+			return 1;
+	return 0;
+}
+
+// mounts_under prints "mounts=" and, for each line of the caller's
+// mountinfo whose mount point is prefix or below it, "<mount point>
+// <fstype> <source>[ <tag>...]" where the tags are the optional fields
+// without their numbers (shared, master, propagate_from, unbindable),
+// entries separated by ';'. Mount and peer-group ids depend on the machine,
+// the rest does not.
+static void mounts_under(const char *prefix, char *out, size_t outn) {
+	FILE *f = fopen("/proc/thread-self/mountinfo", "re");
+	if (!f) {
+		reply_errno(out, outn, errno);
+		return;
+	}
+	size_t k = (size_t)snprintf(out, outn, "mounts=");
+	size_t pl = strlen(prefix);
+	char line[4096];
+	int first = 1;
+	while (fgets(line, sizeof line, f)) {
+		char *fld[64];
+		int n = 0;
+		char *save = NULL;
+		for (char *tok = strtok_r(line, " \n", &save); tok && n < 64; tok = strtok_r(NULL, " \n", &save))
+			fld[n++] = tok;
+		if (n < 10)
+			continue;
+		const char *mp = fld[4];
+		if (strncmp(mp, prefix, pl) != 0 || (mp[pl] != '\0' && mp[pl] != '/' && strcmp(prefix, "/") != 0))
+			continue;
+		int sep = 6;
+		while (sep < n && strcmp(fld[sep], "-") != 0)
+			sep++;
+		if (sep + 2 >= n)
+			continue;
+		k += (size_t)snprintf(out + k, outn - k, "%s%s %s %s", first ? "" : ";", mp, fld[sep + 1], fld[sep + 2]);
+		first = 0;
+		for (int i = 6; i < sep; i++) {
+			char tag[64];
+			snprintf(tag, sizeof tag, "%s", fld[i]);
+			char *colon = strchr(tag, ':');
+			if (colon)
+				*colon = '\0';
+			k += (size_t)snprintf(out + k, outn - k, " %s", tag);
+		}
+		if (k >= outn)
+			break;
+	}
+	fclose(f);
+	if (k + 2 <= outn) {
+		out[k++] = '\n';
+		out[k] = '\0';
+	}
 }
 
 // task_exec runs one command. Returns 1 when a reply was produced in out,
@@ -504,6 +586,49 @@ static int task_exec(struct task *t, char *line, char *out, size_t outn) {
 			snprintf(out, outn, "ok\n");
 		return 1;
 	}
+	if (strcmp(op, "mountp") == 0) {
+		// mountp <source> <target> <fstype> <flags> <data>; "-" is NULL.
+		NEED(6);
+		unsigned long flags;
+		if (parse_flags(argv[4], &flags)) {
+			snprintf(out, outn, "error: task: bad flags %s\n", argv[4]);
+			return 1;
+		}
+		if (mnt_is_forbidden()) {
+			snprintf(out, outn, "error: refusing to change the machine's mount namespace\n");
+			return 1;
+		}
+#define DASH(x) (strcmp((x), "-") == 0 ? NULL : (x))
+		if (mount(DASH(argv[1]), argv[2], DASH(argv[3]), flags, DASH(argv[5])) != 0)
+			reply_errno(out, outn, errno);
+		else
+			snprintf(out, outn, "ok\n");
+#undef DASH
+		return 1;
+	}
+	if (strcmp(op, "umountp") == 0) {
+		// umountp <target> <flags>
+		NEED(3);
+		unsigned long flags;
+		if (parse_flags(argv[2], &flags)) {
+			snprintf(out, outn, "error: task: bad flags %s\n", argv[2]);
+			return 1;
+		}
+		if (mnt_is_forbidden()) {
+			snprintf(out, outn, "error: refusing to change the machine's mount namespace\n");
+			return 1;
+		}
+		if (umount2(argv[1], (int)flags) != 0)
+			reply_errno(out, outn, errno);
+		else
+			snprintf(out, outn, "ok\n");
+		return 1;
+	}
+	if (strcmp(op, "mountsunder") == 0) {
+		NEED(2);
+		mounts_under(argv[1], out, outn);
+		return 1;
+	}
 	if (strcmp(op, "readfile") == 0) {
 		// readfile <path>: content=<text>, newlines shown as the two
 		// characters \n.
@@ -675,7 +800,7 @@ static void task_loop(struct task *t) {
 				break;
 		}
 		line[n] = '\0';
-		char out[512];
+		char out[2048];
 		if (task_exec(t, line, out, sizeof out))
 			task_reply(t, out);
 	}
@@ -1000,7 +1125,7 @@ static void print_result(const char *s) {
 // run_step executes one script line. Returns -1 on a fatal error.
 static int run_step(struct controller *c, char **argv, int argc) {
 	const char *op = argv[0];
-	char cmd[1100], reply[600];
+	char cmd[1100], reply[2048];
 
 #define ARGS(n)                                                                  \
 	do {                                                                         \
@@ -1201,6 +1326,36 @@ static int run_step(struct controller *c, char **argv, int argc) {
 		print_result(reply);
 		return 0;
 	}
+	if (strcmp(op, "mount") == 0) {
+		// mount <task> <source> <target> <fstype> <flags> <data>
+		ARGS(7);
+		TASK(ti, argv[1]);
+		snprintf(cmd, sizeof cmd, "mountp %s %s %s %s %s", argv[2], argv[3], argv[4], argv[5], argv[6]);
+		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
+			return -1;
+		print_result(reply);
+		return 0;
+	}
+	if (strcmp(op, "umount") == 0) {
+		// umount <task> <target> <flags>
+		ARGS(4);
+		TASK(ti, argv[1]);
+		snprintf(cmd, sizeof cmd, "umountp %s %s", argv[2], argv[3]);
+		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
+			return -1;
+		print_result(reply);
+		return 0;
+	}
+	if (strcmp(op, "mounts_under") == 0) {
+		// mounts_under <task> <prefix>
+		ARGS(3);
+		TASK(ti, argv[1]);
+		snprintf(cmd, sizeof cmd, "mountsunder %s", argv[2]);
+		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
+			return -1;
+		print_result(reply);
+		return 0;
+	}
 	if (strcmp(op, "write_path") == 0) {
 		// write_path <task> <path> <text>: as write_proc, any path.
 		ARGS(4);
@@ -1340,6 +1495,19 @@ static void record_forbidden(int i, const char *path) {
 	}
 }
 
+static void record_forbidden_mnt(int i, const char *path) {
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && fstat(fd, &st) == 0) {
+		forbidden_mnt[i].dev = st.st_dev;
+		forbidden_mnt[i].ino = st.st_ino;
+		forbidden_mnt[i].valid = 1;
+		forbidden_mnt[i].fd = fd;
+	} else if (fd >= 0) {
+		close(fd);
+	}
+}
+
 static int script_main(void) {
 	struct controller c;
 	memset(&c, 0, sizeof c);
@@ -1352,6 +1520,10 @@ static int script_main(void) {
 	snprintf(path, sizeof path, "/proc/%d/ns/uts", (int)getppid());
 	record_forbidden(1, path);
 	record_forbidden(2, "/proc/1/ns/uts");
+	record_forbidden_mnt(0, "/proc/self/ns/mnt");
+	snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int)getppid());
+	record_forbidden_mnt(1, path);
+	record_forbidden_mnt(2, "/proc/1/ns/mnt");
 	struct stat pst;
 	if (stat("/proc/self/ns/pid", &pst) == 0) {
 		script_pidns.dev = pst.st_dev;
@@ -1402,9 +1574,12 @@ static int script_main(void) {
 			close(cmd_wr[i]);
 			close(rep_rd[i]);
 		}
-		for (int i = 0; i < NFORBID; i++)
+		for (int i = 0; i < NFORBID; i++) {
 			if (forbidden_uts[i].valid)
 				close(forbidden_uts[i].fd);
+			if (forbidden_mnt[i].valid)
+				close(forbidden_mnt[i].fd);
+		}
 		int dn = open("/dev/null", O_RDWR);
 		if (dn >= 0) {
 			dup2(dn, 0);

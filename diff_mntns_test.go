@@ -1,0 +1,108 @@
+package kernsim_test
+
+import "testing"
+
+// Mount-namespace scripts. Every script first leaves the machine's mount
+// namespace (unshare CLONE_NEWNS) and makes its copy private, as
+// util-linux's unshare(1) does, so nothing it mounts can reach the machine;
+// the helper refuses mount steps in the machine's mount namespace anyway.
+// Mounts go on a tmpfs over /tmp, a directory both trees have; answers
+// name mount points, types, sources and propagation tags, not ids.
+var mntDiffScripts = []diffScript{
+	{name: "mnt_propagation", script: `
+unshare init CLONE_NEWNS                   # ok
+mount init - / - MS_REC|MS_PRIVATE -       # ok
+mount init none /tmp tmpfs 0 -             # ok
+mkdir init /tmp/a                          # ok
+mkdir init /tmp/b                          # ok
+mkdir init /tmp/c                          # ok
+mkdir init /tmp/d                          # ok
+mounts_under init /tmp                     # mounts=/tmp tmpfs none
+mount init - /tmp - MS_SHARED -            # ok
+mounts_under init /tmp                     # mounts=/tmp tmpfs none shared
+# A copy of a shared mount is its peer: mounts go both ways.
+clone init A CLONE_NEWNS                   # ok
+same_ns init init A mnt                    # different
+mounts_under A /tmp                        # mounts=/tmp tmpfs none shared
+mount A kid /tmp/a tmpfs 0 -               # ok
+mounts_under init /tmp                     # mounts=/tmp tmpfs none shared;/tmp/a tmpfs kid shared
+mount init par /tmp/b tmpfs 0 -            # ok
+mounts_under A /tmp                        # mounts=/tmp tmpfs none shared;/tmp/a tmpfs kid shared;/tmp/b tmpfs par shared
+# A slave receives from its master and sends nothing back.
+clone init S CLONE_NEWNS                   # ok
+mount S - /tmp - MS_SLAVE -                # ok
+mounts_under S /tmp                        # mounts=/tmp tmpfs none master;/tmp/a tmpfs kid shared;/tmp/b tmpfs par shared
+mount S sl /tmp/c tmpfs 0 -                # ok
+mounts_under init /tmp                     # mounts=/tmp tmpfs none shared;/tmp/a tmpfs kid shared;/tmp/b tmpfs par shared
+mount init late /tmp/d tmpfs 0 -           # ok
+mounts_under S /tmp                        # mounts=/tmp tmpfs none master;/tmp/a tmpfs kid shared;/tmp/b tmpfs par shared;/tmp/c tmpfs sl;/tmp/d tmpfs late master
+mounts_under A /tmp                        # mounts=/tmp tmpfs none shared;/tmp/a tmpfs kid shared;/tmp/b tmpfs par shared;/tmp/d tmpfs late shared
+# A private copy neither sends nor receives.
+clone init P CLONE_NEWNS                   # ok
+mount P - /tmp - MS_REC|MS_PRIVATE -       # ok
+umount init /tmp/d 0                       # ok
+mounts_under P /tmp                        # mounts=/tmp tmpfs none;/tmp/a tmpfs kid;/tmp/b tmpfs par;/tmp/d tmpfs late
+mounts_under S /tmp                        # mounts=/tmp tmpfs none master;/tmp/a tmpfs kid shared;/tmp/b tmpfs par shared;/tmp/c tmpfs sl
+# umount propagates to the peers too; a mount with children is busy.
+umount A /tmp/a 0                          # ok
+mounts_under init /tmp                     # mounts=/tmp tmpfs none shared;/tmp/b tmpfs par shared
+umount init /tmp 0                         # EBUSY
+umount init /tmp/a 0                       # EINVAL
+# An unbindable mount cannot be bound.
+mount init - /tmp/b - MS_UNBINDABLE -      # ok
+mounts_under init /tmp/b                   # mounts=/tmp/b tmpfs par unbindable
+mount init /tmp/b /tmp/c - MS_BIND -       # EINVAL
+mount init /tmp/a /tmp/c - MS_BIND -       # ok
+mounts_under init /tmp/c                   # mounts=/tmp/c tmpfs none shared
+exit A 0                                   # ok
+wait init A                                # exited=0
+exit S 0                                   # ok
+wait init S                                # exited=0
+exit P 0                                   # ok
+wait init P                                # exited=0
+`},
+	{name: "mnt_setns_and_permissions", script: `
+unshare init CLONE_NEWNS                   # ok
+mount init - / - MS_REC|MS_PRIVATE -       # ok
+mount init none /tmp tmpfs 0 -             # ok
+mkdir init /tmp/x                          # ok
+clone init A CLONE_NEWNS                   # ok
+mount A a /tmp/x tmpfs 0 -                 # ok
+mounts_under init /tmp                     # mounts=/tmp tmpfs none
+open init fa A mnt                         # ok
+# mntns_install refuses a caller sharing its fs_struct.
+clone init F CLONE_FS                      # ok
+setns init fa CLONE_NEWNS                  # EINVAL
+exit F 0                                   # ok
+wait init F                                # exited=0
+setns init fa CLONE_NEWUTS                 # EINVAL
+setns init fa CLONE_NEWNS                  # ok
+same_ns init init A mnt                    # same
+mounts_under init /tmp                     # mounts=/tmp tmpfs none;/tmp/x tmpfs a
+close init fa                              # ok
+# Without CAP_SYS_ADMIN: no mount, no umount, no setns.
+clone init U 0                             # ok
+drop_privs U 1000                          # ok
+mount U none /tmp/x tmpfs 0 -              # EPERM
+umount U /tmp/x 0                          # EPERM
+open U fu U mnt                            # ok
+setns U fu CLONE_NEWNS                     # EPERM
+close U fu                                 # ok
+# Its own user namespace makes it root of a copy whose mounts are locked.
+unshare U CLONE_NEWUSER|CLONE_NEWNS        # ok
+mount U u /tmp/x tmpfs 0 -                 # ok
+mounts_under U /tmp                        # mounts=/tmp tmpfs none;/tmp/x tmpfs a;/tmp/x tmpfs u
+umount U /tmp/x 0                          # ok
+umount U /tmp/x 0                          # EINVAL
+umount U /tmp 0                            # EINVAL
+exit U 0                                   # ok
+wait init U                                # exited=0
+exit A 0                                   # ok
+wait init A                                # exited=0
+`},
+}
+
+func TestDifferentialMount(t *testing.T) {
+	t.Parallel()
+	runDiffScripts(t, realHelper(t), mntDiffScripts)
+}

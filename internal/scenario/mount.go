@@ -1,0 +1,113 @@
+package scenario
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/kernsim/kernsim/nsproxy/mntns"
+)
+
+// mountFlagNames are the mount(2) and umount2(2) flags the helper's scripts
+// may name (helper.c's flag table).
+var mountFlagNames = map[string]uint64{
+	"MS_RDONLY": mntns.MS_RDONLY, "MS_NOSUID": mntns.MS_NOSUID, "MS_NODEV": mntns.MS_NODEV,
+	"MS_NOEXEC": mntns.MS_NOEXEC, "MS_REMOUNT": mntns.MS_REMOUNT, "MS_BIND": mntns.MS_BIND,
+	"MS_MOVE": mntns.MS_MOVE, "MS_REC": mntns.MS_REC, "MS_UNBINDABLE": mntns.MS_UNBINDABLE,
+	"MS_PRIVATE": mntns.MS_PRIVATE, "MS_SLAVE": mntns.MS_SLAVE, "MS_SHARED": mntns.MS_SHARED,
+	"MNT_FORCE": mntns.MNT_FORCE, "MNT_DETACH": mntns.MNT_DETACH, "MNT_EXPIRE": mntns.MNT_EXPIRE,
+}
+
+// parseMountFlags parses "MS_BIND|MS_REC", "0" or a number, as parse_flags does.
+func parseMountFlags(s string) (uint64, error) {
+	var v uint64
+	for _, tok := range strings.Split(s, "|") {
+		if f, ok := mountFlagNames[tok]; ok {
+			v |= f
+			continue
+		}
+		n, err := strconv.ParseUint(tok, 0, 64)
+		if err != nil {
+			return 0, scriptErr("bad flags %s", s)
+		}
+		v |= n
+	}
+	return v, nil
+}
+
+func dash(s string) string {
+	if s == "-" {
+		return ""
+	}
+	return s
+}
+
+// mountOp runs mount <task> <source> <target> <fstype> <flags> <data>,
+// umount <task> <target> <flags> and mounts_under <task> <prefix>.
+func (in *interp) mountOp(argv []string) (string, error) {
+	n := map[string]int{"mount": 7, "umount": 4, "mounts_under": 3}[argv[0]]
+	if err := args(argv, n); err != nil {
+		return "", err
+	}
+	st, err := in.live(argv[1])
+	if err != nil {
+		return "", err
+	}
+	switch argv[0] {
+	case "mount":
+		flags, err := parseMountFlags(argv[5])
+		if err != nil {
+			return "", err
+		}
+		return result(st.t.Mount(dash(argv[2]), argv[3], dash(argv[4]), flags, dash(argv[6])))
+	case "umount":
+		flags, err := parseMountFlags(argv[3])
+		if err != nil {
+			return "", err
+		}
+		return result(st.t.Umount2(argv[2], int(flags)))
+	}
+	text, err := st.t.ReadFile("/proc/thread-self/mountinfo")
+	if err != nil {
+		return errnoResult(err)
+	}
+	return MountsUnder(text, argv[2]), nil
+}
+
+// MountsUnder renders what helper.c's mounts_under prints for a mountinfo
+// text: "mounts=" then, for each mount point equal to prefix or below it,
+// "<mount point> <fstype> <source>" and the optional fields without their
+// numbers, entries separated by ';'.
+func MountsUnder(mountinfo, prefix string) string {
+	var b strings.Builder
+	b.WriteString("mounts=")
+	first := true
+	for _, line := range strings.Split(mountinfo, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 10 {
+			continue
+		}
+		mp := f[4]
+		if !(prefix == "/" || mp == prefix || strings.HasPrefix(mp, prefix+"/")) {
+			continue
+		}
+		sep := 6
+		for sep < len(f) && f[sep] != "-" {
+			sep++
+		}
+		if sep+2 >= len(f) {
+			continue
+		}
+		if !first {
+			b.WriteByte(';')
+		}
+		first = false
+		b.WriteString(mp + " " + f[sep+1] + " " + f[sep+2])
+		for _, tag := range f[6:sep] {
+			if i := strings.IndexByte(tag, ':'); i >= 0 {
+				tag = tag[:i]
+			}
+			b.WriteString(" " + tag)
+		}
+	}
+	return b.String()
+}

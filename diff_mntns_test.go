@@ -1,6 +1,10 @@
 package kernsim_test
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/kernsim/kernsim"
+)
 
 // Mount-namespace scripts. Every script first leaves the machine's mount
 // namespace (unshare CLONE_NEWNS) and makes its copy private, as
@@ -99,6 +103,62 @@ exit U 0                                   # ok
 wait init U                                # exited=0
 exit A 0                                   # ok
 wait init A                                # exited=0
+`},
+	{name: "setns_pidfd", flavours: []kernsim.Flavour{kernsim.Mainline}, script: `
+# Mainline only (reference §17: 4.19 has no pidfds): setns with a pidfd and
+# several flags, all or nothing, the user namespace first.
+sethostname init base                              # ok
+clone init C CLONE_NEWUTS|CLONE_NEWNS|CLONE_NEWPID # ok
+sethostname C inside                               # ok
+clone init J 0                                     # ok
+pidfd_open J pc C                                  # ok
+setns J pc 0                                       # EINVAL
+setns J pc CLONE_NEWUTS|CLONE_VM                   # EINVAL
+setns J pc CLONE_NEWUSER|CLONE_NEWUTS              # EINVAL
+gethostname J                                      # hostname=base
+setns J pc CLONE_NEWUTS|CLONE_NEWNS|CLONE_NEWPID   # ok
+gethostname J                                      # hostname=inside
+same_ns init J C mnt                               # same
+same_ns2 init J pid_for_children C pid             # same
+same_ns2 init J pid C pid                          # different
+# A rootless container of uid 1000. The helper's tasks cannot execve, so
+# after its setresuid U and its children stay non-dumpable, and
+# validate_nsset's ptrace check (PTRACE_MODE_READ_REALCREDS) refuses V with
+# or without the user install: EPERM both times, nothing entered.
+# TestSetnsPidfdUserFirstAllOrNothing shows the dumpable (exec'd) case,
+# where installing the user namespace first lets the uts install pass.
+clone init U 0                                     # ok
+drop_privs U 1000                                  # ok
+clone U R CLONE_NEWUSER|CLONE_NEWUTS               # ok
+sethostname R rootless                             # ok
+clone U V 0                                        # ok
+pidfd_open V pr R                                  # ok
+setns V pr CLONE_NEWUTS                            # EPERM
+gethostname V                                      # hostname=base
+setns V pr CLONE_NEWUSER|CLONE_NEWUTS              # EPERM
+gethostname V                                      # hostname=base
+same_ns init V R user                              # different
+# Root has no ptrace access problem; an unprivileged task has to pid 1's
+# namespaces: EPERM from validate_nsset.
+pidfd_open U pi init                               # ok
+setns U pi CLONE_NEWUTS                            # EPERM
+# A zombie has no namespaces left.
+clone init Z 0                                     # ok
+pidfd_open init pz Z                               # ok
+exit Z 0                                           # ok
+setns init pz CLONE_NEWUTS                         # ESRCH
+wait init Z                                        # exited=0
+setns init pz CLONE_NEWUTS                         # ESRCH
+exit V 0                                           # ok
+wait U V                                           # exited=0
+exit R 0                                           # ok
+wait U R                                           # exited=0
+exit U 0                                           # ok
+wait init U                                        # exited=0
+exit J 0                                           # ok
+wait init J                                        # exited=0
+exit C 0                                           # ok
+wait init C                                        # exited=0
 `},
 }
 

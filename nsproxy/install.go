@@ -14,10 +14,14 @@ import (
 // nsproxy being built: its cred, whether other threads share its thread group,
 // and how many tasks share its fs_struct.
 type Installer struct {
-	Cred    *userns.Cred     // current_cred()
-	Threads int              // threads in current's thread group (1 = single-threaded)
-	FSUsers int              // current->fs->users
-	Active  *pidns.Namespace // task_active_pid_ns(current)
+	Cred    *userns.Cred // current_cred()
+	Threads int          // threads in current's thread group (1 = single-threaded)
+	FSUsers int          // current->fs->users (userns_install)
+	// MntFSUsers is the users count of the fs_struct mntns_install checks:
+	// current's in 4.19 and for a setns of CLONE_NEWNS alone, the nsset's
+	// private copy (1) when mainline's setns combines it with other flags.
+	MntFSUsers int
+	Active     *pidns.Namespace // task_active_pid_ns(current)
 	// NewCred is set by userns_install: the credentials the caller must commit.
 	NewCred *userns.Cred
 }
@@ -98,7 +102,7 @@ func mntnsInstall(ctx *ns.Ctx, p *NSProxy, in *Installer, n *mntns.Namespace) er
 		!userns.NSCapable(in.Cred, caller, uapi.CAP_SYS_ADMIN) {
 		return uapi.Err("setns", uapi.EPERM, "no CAP_SYS_ADMIN in the target's owner, or no CAP_SYS_CHROOT and CAP_SYS_ADMIN in the caller's user namespace", "mntns_install")
 	}
-	if in.FSUsers != 1 {
+	if in.MntFSUsers != 1 {
 		return uapi.Err("setns", uapi.EINVAL, "caller shares its fs_struct (CLONE_FS)", "mntns_install")
 	}
 	n.Get()

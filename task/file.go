@@ -135,6 +135,18 @@ func (fs *filesStruct) install(f *File) (int, error) {
 	return len(fs.fds) - 1, nil
 }
 
+// hasFree reports whether install would find a descriptor.
+func (fs *filesStruct) hasFree() bool {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for _, e := range fs.fds {
+		if e == nil {
+			return true
+		}
+	}
+	return len(fs.fds) < RLIMIT_NOFILE_DEFAULT
+}
+
 // fget mirrors fget: the file at fd with a new reference, or nil.
 func (fs *filesStruct) fget(fd int) *File {
 	fs.mu.Lock()

@@ -19,6 +19,21 @@ type CloneArgs struct {
 	Flags uapi.CloneFlags
 	// Comm names the child (default: the parent's name).
 	Comm string
+	// Pidfd receives the pidfd CLONE_PIDFD makes (mainline), as clone(2)
+	// writes it through its parent_tid argument; nil discards it.
+	Pidfd *int
+}
+
+// kernelCloneArgs mirrors struct kernel_clone_args (mainline; 4.19 passes
+// the same values as _do_fork's arguments): what copy_process needs from
+// either system call.
+type kernelCloneArgs struct {
+	flags      uapi.CloneFlags // without the exit signal
+	exitSignal uapi.Signal
+	comm       string
+	setTID     []int32 // clone3's set_tid, innermost level first
+	pidfd      *int    // where CLONE_PIDFD's descriptor goes
+	cgroupFD   int     // clone3's cgroup with CLONE_INTO_CGROUP
 }
 
 // Fork mirrors fork(2): _do_fork(SIGCHLD).
@@ -42,7 +57,14 @@ func (t *Task) Clone(args CloneArgs) (*Task, error) {
 	}
 	ctx.Enter(fn)
 	defer ctx.Exit(fn)
-	p, err := t.copyProcess(args)
+	flags := args.Flags &^ uapi.CSIGNAL // the low byte is the exit signal
+	if !ctx.Env.Mainline() {
+		flags &^= uapi.CLONE_PIDFD // an unused bit in 4.19: ignored
+	} else if flags&(uapi.CLONE_PIDFD|uapi.CLONE_PARENT_SETTID) == uapi.CLONE_PIDFD|uapi.CLONE_PARENT_SETTID {
+		// Legacy clone passes the pidfd through parent_tid.
+		return nil, uapi.Err("clone", uapi.EINVAL, "CLONE_PIDFD with CLONE_PARENT_SETTID: both write through parent_tid", "kernel_clone")
+	}
+	p, err := t.copyProcess(kernelCloneArgs{flags: flags, exitSignal: uapi.Signal(args.Flags & uapi.CSIGNAL), comm: args.Comm, pidfd: args.Pidfd})
 	if err != nil {
 		return nil, err
 	}
@@ -54,19 +76,22 @@ func (t *Task) Clone(args CloneArgs) (*Task, error) {
 // then dup_task_struct, copy_creds, the nr_threads limit, copy_files, copy_fs,
 // copy_sighand, copy_signal, copy_mm, copy_namespaces, alloc_pid and the
 // attach under tasklist_lock. Each failure unwinds in reverse order.
-func (t *Task) copyProcess(args CloneArgs) (*Task, error) {
+func (t *Task) copyProcess(args kernelCloneArgs) (*Task, error) {
 	ctx := &t.ctx
 	ctx.Enter("copy_process")
 	defer ctx.Exit("copy_process")
-	flags := args.Flags &^ uapi.CSIGNAL // the low byte is the exit signal
+	flags := args.flags
 	if err := t.checkCloneFlags(flags); err != nil {
 		return nil, err
 	}
+	if flags&(uapi.CLONE_INTO_CGROUP|uapi.CLONE_NEWTIME) != 0 {
+		return nil, uapi.Err("clone3", uapi.EINVAL, "CLONE_INTO_CGROUP and CLONE_NEWTIME are not simulated yet", "copy_process")
+	}
 
 	// dup_task_struct.
-	p := &Task{k: t.k, comm: t.comm, exitSignal: uapi.Signal(args.Flags & uapi.CSIGNAL)}
-	if args.Comm != "" {
-		p.comm = args.Comm
+	p := &Task{k: t.k, comm: t.comm, exitSignal: args.exitSignal}
+	if args.comm != "" {
+		p.comm = args.comm
 	}
 	if flags&uapi.CLONE_THREAD != 0 {
 		p.exitSignal = -1
@@ -98,7 +123,10 @@ func (t *Task) copyProcess(args CloneArgs) (*Task, error) {
 	p.nsproxy = nsp
 
 	// alloc_pid in the child's pid_ns_for_children (a number in every level).
-	pid, err := pidns.AllocPidFor(ctx, nsp.PIDForChildren(), nil, &p.own.pid)
+	capable := func(u *userns.Namespace) bool { // checkpoint_restore_ns_capable
+		return userns.NSCapable(t.cred, u, uapi.CAP_SYS_ADMIN) || userns.NSCapable(t.cred, u, uapi.CAP_CHECKPOINT_RESTORE)
+	}
+	pid, err := pidns.AllocPidSetTID(ctx, nsp.PIDForChildren(), nil, &p.own.pid, args.setTID, capable)
 	if err != nil {
 		switchTaskNamespaces(ctx, p, nil)
 		t.unwindFork(p, flags)
@@ -110,6 +138,15 @@ func (t *Task) copyProcess(args CloneArgs) (*Task, error) {
 	if flags&uapi.CLONE_THREAD != 0 {
 		p.tgid = t.tgid
 		p.groupLeader = t.groupLeader
+	}
+
+	// CLONE_PIDFD: pidfd_prepare reserves a descriptor in the parent's table
+	// (EMFILE when it is full); the file is installed once the child exists.
+	if flags&uapi.CLONE_PIDFD != 0 && !t.files.hasFree() {
+		pidns.FreePid(ctx, pid, nil)
+		switchTaskNamespaces(ctx, p, nil)
+		t.unwindFork(p, flags)
+		return nil, uapi.Err("clone", uapi.EMFILE, "no free descriptor for the pidfd", "get_unused_fd_flags")
 	}
 
 	// cgroup_can_fork: a controller (pids) may refuse; the threadgroup
@@ -158,6 +195,12 @@ func (t *Task) copyProcess(args CloneArgs) (*Task, error) {
 	k.Cgroup.ThreadgroupChangeEnd()
 
 	p.ctx.Cur.PID = p.pid
+	if flags&uapi.CLONE_PIDFD != 0 {
+		fd, err := t.newPidfd(pid, flags&uapi.CLONE_THREAD != 0)
+		if err == nil && args.pidfd != nil {
+			*args.pidfd = fd
+		}
+	}
 	return p, nil
 }
 
@@ -185,13 +228,8 @@ func (t *Task) checkCloneFlags(f uapi.CloneFlags) error {
 			return uapi.Err("clone", uapi.EINVAL, "CLONE_THREAD while pid_ns_for_children differs from the active pid namespace", "copy_process")
 		}
 	}
-	if f&uapi.CLONE_PIDFD != 0 {
-		if !t.k.Env.Mainline() {
-			return uapi.Err("clone", uapi.EINVAL, "CLONE_PIDFD needs mainline (5.2)", "copy_process")
-		}
-		if f&uapi.CLONE_DETACHED != 0 {
-			return uapi.Err("clone", uapi.EINVAL, "CLONE_PIDFD with CLONE_DETACHED", "copy_process")
-		}
+	if f&uapi.CLONE_PIDFD != 0 && f&uapi.CLONE_DETACHED != 0 { // mainline only: 4.19 callers drop the bit
+		return uapi.Err("clone", uapi.EINVAL, "CLONE_PIDFD with CLONE_DETACHED", "copy_process")
 	}
 	return nil
 }

@@ -56,13 +56,24 @@ func (t *Task) procNSGet(target *Task, name, op string) (ns.Namespace, error) {
 // commitCreds) needs CAP_SYS_PTRACE over its mm's user namespace; last, the
 // capability LSM's cap_ptrace_access_check. Other LSMs are not modelled.
 func (t *Task) PtraceMayAccess(target *Task, op string) error {
+	return t.ptraceMayAccess(target, op, false)
+}
+
+// ptraceMayAccess is __ptrace_may_access; realCreds selects
+// PTRACE_MODE_REALCREDS (the caller's real uid and gid are compared)
+// instead of PTRACE_MODE_FSCREDS (fsuid and fsgid).
+func (t *Task) ptraceMayAccess(target *Task, op string, realCreds bool) error {
 	if target.tgid == t.tgid {
 		return nil
 	}
 	c := t.Cred()
 	tc := target.Cred()
-	if !(c.FSUID == tc.UID && c.FSUID == tc.EUID && c.FSUID == tc.SUID &&
-		c.FSGID == tc.GID && c.FSGID == tc.EGID && c.FSGID == tc.SGID) &&
+	uid, gid := c.FSUID, c.FSGID
+	if realCreds {
+		uid, gid = c.UID, c.GID
+	}
+	if !(uid == tc.UID && uid == tc.EUID && uid == tc.SUID &&
+		gid == tc.GID && gid == tc.EGID && gid == tc.SGID) &&
 		!userns.NSCapable(c, tc.UserNS(), uapi.CAP_SYS_PTRACE) {
 		return uapi.Err(op, uapi.EACCES, "no ptrace read access to task "+itoa(target.pid), "ptrace_may_access")
 	}

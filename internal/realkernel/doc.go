@@ -88,6 +88,10 @@
 //	    compares device and inode of the two ns files (inode numbers differ
 //	    between simulator and kernel, so compare equality, not numbers)
 //	drop_privs <task> <uid>               ok | errno
+//	pidfd_open <task> <fd> <target>      ok | errno
+//	    pidfd_open(2) of target under the fd label; setns accepts it. The
+//	    number passed is the machine's, so <task> must be in the script's
+//	    outermost pid namespace.
 //	mount <task> <src> <target> <fstype> <flags> <data>   ok | errno
 //	    mount(2); "-" stands for NULL; flags are MS_* names or numbers.
 //	umount <task> <target> <flags>        ok | errno   (umount2, MNT_* flags)

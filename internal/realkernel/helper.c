@@ -62,6 +62,9 @@
 #ifndef NS_GET_PARENT
 #define NS_GET_PARENT _IO(0xb7, 0x2)
 #endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD O_EXCL
 #endif
@@ -584,6 +587,32 @@ static int task_exec(struct task *t, char *line, char *out, size_t outn) {
 			reply_errno(out, outn, errno);
 		else
 			snprintf(out, outn, "ok\n");
+		return 1;
+	}
+	if (strcmp(op, "pidfdopen") == 0) {
+		// pidfdopen <label> <pid>: pidfd_open(pid, 0) under a new fd label.
+		NEED(3);
+		long pid;
+		if (strlen(argv[1]) >= LABEL_MAX || find_fd(t, argv[1]) || parse_long(argv[2], &pid)) {
+			snprintf(out, outn, "error: bad pidfdopen arguments\n");
+			return 1;
+		}
+		struct fdlabel *slot = NULL;
+		for (int i = 0; i < NFDS && !slot; i++)
+			if (!t->fds[i].name[0])
+				slot = &t->fds[i];
+		if (!slot) {
+			snprintf(out, outn, "error: too many fd labels\n");
+			return 1;
+		}
+		int fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+		if (fd < 0) {
+			reply_errno(out, outn, errno);
+			return 1;
+		}
+		strcpy(slot->name, argv[1]);
+		slot->fd = fd;
+		snprintf(out, outn, "ok\n");
 		return 1;
 	}
 	if (strcmp(op, "mountp") == 0) {
@@ -1321,6 +1350,18 @@ static int run_step(struct controller *c, char **argv, int argc) {
 		TASK(ti, argv[1]);
 		snprintf(cmd, sizeof cmd, "%s %s",
 		         op[0] == 'm' ? "mkdirp" : op[0] == 'r' && op[1] == 'm' ? "rmdirp" : "readfile", argv[2]);
+		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
+			return -1;
+		print_result(reply);
+		return 0;
+	}
+	if (strcmp(op, "pidfd_open") == 0) {
+		// pidfd_open <task> <fd> <target>: the target's number in the
+		// machine's pid namespace, so <task> must live there too.
+		ARGS(4);
+		TASK(ti, argv[1]);
+		ANY_TASK(target, argv[3]);
+		snprintf(cmd, sizeof cmd, "pidfdopen %s %d", argv[2], (int)c->tasks[target].pid);
 		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
 			return -1;
 		print_result(reply);

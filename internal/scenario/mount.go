@@ -111,3 +111,30 @@ func MountsUnder(mountinfo, prefix string) string {
 	}
 	return b.String()
 }
+
+// pidfdOpen runs pidfd_open <task> <fd> <target>: the helper passes the
+// target's number in the machine's pid namespace, so the task must be in
+// the outermost one; the simulator passes the same task's number there.
+func (in *interp) pidfdOpen(argv []string) (string, error) {
+	if err := args(argv, 4); err != nil {
+		return "", err
+	}
+	st, err := in.live(argv[1])
+	if err != nil {
+		return "", err
+	}
+	tg, err := in.target(argv[3])
+	if err != nil {
+		return "", err
+	}
+	label := argv[2]
+	if _, open := st.fds[label]; open || len(label) >= labelMax {
+		return "", taskErr(st, "fd label %s too long or already open", label)
+	}
+	fd, err := st.t.PidfdOpen(tg.t.PID(), 0)
+	if err != nil {
+		return errnoResult(err)
+	}
+	st.fds[label] = fd
+	return "ok", nil
+}

@@ -308,6 +308,8 @@ func (in *interp) step(argv []string) (string, error) {
 		return in.writeProc(argv)
 	case "write_path", "write_pid":
 		return in.writePath(argv)
+	case "pidfd_open":
+		return in.pidfdOpen(argv)
 	case "mount", "umount", "mounts_under":
 		return in.mountOp(argv)
 	case "mkdir", "rmdir", "read_path":

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/kernsim/kernsim/nsproxy/ns"
+	"github.com/kernsim/kernsim/nsproxy/userns"
 	"github.com/kernsim/kernsim/refcount"
 	"github.com/kernsim/kernsim/uapi"
 )
@@ -177,9 +178,26 @@ func AllocPid(ctx *ns.Ctx, n *Namespace) (*Pid, error) { return AllocPidFor(ctx,
 // nil (a zero Pid the caller owns, such as storage embedded in its task, so
 // that a fork allocates nothing more).
 func AllocPidFor(ctx *ns.Ctx, n *Namespace, task any, dst *Pid) (*Pid, error) {
+	return AllocPidSetTID(ctx, n, task, dst, nil, nil)
+}
+
+// AllocPidSetTID is mainline's alloc_pid(ns, set_tid, set_tid_size) (5.5+,
+// clone3): setTID[0] asks for a number in n, setTID[1] in its parent, and so
+// on; levels beyond len(setTID) allocate cyclically. More entries than
+// levels is EINVAL; for each requested number, tid < 1 or ≥ pid_max is
+// EINVAL, a number other than 1 in a namespace that has no init yet is
+// EINVAL, and without checkpoint_restore_ns_capable over that namespace's
+// owner (capable reports it) EPERM; a number in use is EEXIST (idr_alloc's
+// ENOSPC). The checks run level by level, innermost first, as the numbers
+// are reserved, and a failure gives back what was reserved.
+func AllocPidSetTID(ctx *ns.Ctx, n *Namespace, task any, dst *Pid, setTID []int32, capable func(*userns.Namespace) bool) (*Pid, error) {
 	ctx.Enter("alloc_pid")
 	defer ctx.Exit("alloc_pid")
 	g := n.g
+	if len(setTID) > n.level+1 {
+		return nil, uapi.Err("clone3", uapi.EINVAL, "set_tid_size exceeds the pid namespace nesting level + 1", "alloc_pid")
+	}
+
 	p := dst
 	if p == nil {
 		p = new(Pid) // kmem_cache_alloc(ns->pid_cachep)
@@ -191,12 +209,29 @@ func AllocPidFor(ctx *ns.Ctx, n *Namespace, task any, dst *Pid) (*Pid, error) {
 	nums := p.nums()
 	tmp := n
 	for i := n.level; i >= 0; i-- {
-		g.mu.Lock()
-		pidMin := int32(1)
-		if tmp.idr.next > RESERVED_PIDS {
-			pidMin = RESERVED_PIDS
+		if k := n.level - i; k < len(setTID) {
+			if err := g.checkSetTID(tmp, setTID[k], capable); err != nil {
+				g.unwindAlloc(n, nums, i)
+				return nil, err
+			}
 		}
-		nr := tmp.idr.allocCyclic(pidMin, g.pidMax)
+		g.mu.Lock()
+		var nr int32
+		if k := n.level - i; k < len(setTID) {
+			nr = setTID[k]
+			if tmp.idr.taken(nr) {
+				g.mu.Unlock()
+				g.unwindAlloc(n, nums, i)
+				return nil, uapi.Err("clone3", uapi.EEXIST, "set_tid "+strconv.Itoa(int(nr))+" is in use in "+tmp.Link(), "alloc_pid")
+			}
+			tmp.idr.reserve(nr)
+		} else {
+			pidMin := int32(1)
+			if tmp.idr.next > RESERVED_PIDS {
+				pidMin = RESERVED_PIDS
+			}
+			nr = tmp.idr.allocCyclic(pidMin, g.pidMax)
+		}
 		if nr < 0 {
 			g.mu.Unlock()
 			g.unwindAlloc(n, nums, i)
@@ -327,6 +362,27 @@ func (d *idr) allocCyclic(start, end int32) int32 {
 	d.reserve(nr)
 	d.next = nr + 1
 	return nr
+}
+
+// taken reports whether nr is published or reserved.
+func (d *idr) taken(nr int32) bool {
+	w := int(nr >> 6)
+	return w < len(d.used) && d.used[w]&(1<<uint(nr&63)) != 0
+}
+
+// checkSetTID runs alloc_pid's set_tid checks for one level: the range, an
+// init existing unless the number is 1, then the capability.
+func (g *Globals) checkSetTID(tmp *Namespace, tid int32, capable func(*userns.Namespace) bool) error {
+	if tid < 1 || tid >= g.pidMax {
+		return uapi.Err("clone3", uapi.EINVAL, "set_tid "+strconv.Itoa(int(tid))+" is outside [1, pid_max)", "alloc_pid")
+	}
+	if tid != 1 && tmp.ChildReaper() == nil {
+		return uapi.Err("clone3", uapi.EINVAL, "set_tid "+strconv.Itoa(int(tid))+" asked in "+tmp.Link()+", which has no init yet", "alloc_pid")
+	}
+	if capable == nil || !capable(tmp.userNS) {
+		return uapi.Err("clone3", uapi.EPERM, "no CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN over the owner of "+tmp.Link(), "checkpoint_restore_ns_capable")
+	}
+	return nil
 }
 
 // findFree returns the lowest number in [lo, hi] whose bit is clear, or -1.

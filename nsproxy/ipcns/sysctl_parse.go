@@ -1,0 +1,231 @@
+package ipcns
+
+import (
+	"math"
+
+	"github.com/kernsim/kernsim/uapi"
+)
+
+// Constants of the sysctl number parser (kernel/sysctl.c).
+const (
+	sysctlMaxWrite = 4096 - 1 // a write is cut to PAGE_SIZE-1 bytes (memdup_user_nul)
+	tmpBufLen      = 22       // TMPBUFLEN: proc_get_long looks at 21 bytes at most
+)
+
+// parseIntvec mirrors __do_proc_dointvec writing a table of vleft ints at
+// offset 0 (kernel/sysctl.c), with do_proc_dointvec_conv when min and max
+// are nil and do_proc_dointvec_minmax_conv otherwise:
+//
+//   - an empty write stores nothing and reports 0;
+//   - at most PAGE_SIZE-1 bytes are looked at;
+//   - for each value: white space is skipped (isspace: \t \n \v \f \r,
+//     space and 0xa0); running out of input ends the loop; proc_get_long
+//     reads the number (EINVAL on a bad one); the conversion rejects a
+//     magnitude above INT_MAX (INT_MAX+1 when negative) and a value outside
+//     [min, max] (EINVAL); the value is stored at once;
+//   - after the loop, unless it failed, trailing white space is consumed;
+//   - no value parsed at all is EINVAL (or the error that stopped it);
+//     otherwise the error, if any, is returned with the earlier values
+//     kept, and the count reported is the length minus what was left.
+//
+// store(i, v) stores value i. It returns the count and the errno (0 on
+// success).
+func parseIntvec(p []byte, store func(i int, v int32), vleft int, min, max *int32, mainline bool) (int, uapi.Errno) {
+	lenp := len(p)
+	if lenp == 0 {
+		return 0, 0
+	}
+	left := lenp
+	if left > sysctlMaxWrite {
+		left = sysctlMaxWrite
+	}
+	buf := make([]byte, left+1) // memdup_user_nul
+	copy(buf, p[:left])
+	pos, first := 0, true
+	var err uapi.Errno
+	for i := 0; left > 0 && vleft > 0; i++ {
+		vleft--
+		k := skipSpaces(buf, pos) - pos
+		left -= k
+		pos += k
+		if left == 0 {
+			break
+		}
+		lval, neg, used, ok := procGetLong(buf[pos:], left, mainline)
+		if !ok {
+			err = uapi.EINVAL
+			break
+		}
+		pos += used
+		left -= used
+		var v int32
+		if neg {
+			if lval > math.MaxInt32+1 {
+				err = uapi.EINVAL
+				break
+			}
+			v = int32(-int64(lval))
+		} else {
+			if lval > math.MaxInt32 {
+				err = uapi.EINVAL
+				break
+			}
+			v = int32(lval)
+		}
+		if (min != nil && *min > v) || (max != nil && *max < v) {
+			err = uapi.EINVAL
+			break
+		}
+		store(i, v)
+		first = false
+	}
+	if err == 0 && left > 0 {
+		left -= skipSpaces(buf, pos) - pos
+	}
+	if first {
+		if err == 0 {
+			err = uapi.EINVAL
+		}
+		return 0, err
+	}
+	return lenp - left, err
+}
+
+// parseUlongvec mirrors __do_proc_doulongvec_minmax writing a table of vleft
+// unsigned longs without extra1/extra2 at offset 0. 4.19: a negative number
+// is skipped without error (it still counts as a value parsed). Mainline:
+// a negative number, like an overflowing one, is EINVAL. Otherwise as
+// parseIntvec.
+func parseUlongvec(p []byte, store func(i int, v uint64), vleft int, mainline bool) (int, uapi.Errno) {
+	lenp := len(p)
+	if lenp == 0 {
+		return 0, 0
+	}
+	left := lenp
+	if left > sysctlMaxWrite {
+		left = sysctlMaxWrite
+	}
+	buf := make([]byte, left+1)
+	copy(buf, p[:left])
+	pos, first := 0, true
+	var err uapi.Errno
+	for i := 0; left > 0 && vleft > 0; i++ {
+		vleft--
+		k := skipSpaces(buf, pos) - pos
+		left -= k
+		pos += k
+		if left == 0 {
+			break
+		}
+		val, neg, used, ok := procGetLong(buf[pos:], left, mainline)
+		if !ok || (neg && mainline) {
+			err = uapi.EINVAL
+			break
+		}
+		pos += used
+		left -= used
+		if !neg {
+			store(i, val)
+		}
+		first = false
+	}
+	if err == 0 {
+		left -= skipSpaces(buf, pos) - pos
+	}
+	if first {
+		if err == 0 {
+			err = uapi.EINVAL
+		}
+		return 0, err
+	}
+	return lenp - left, err
+}
+
+// procGetLong mirrors proc_get_long (kernel/sysctl.c) with the trailers
+// ' ', '\t' and '\n' on b, the rest of a NUL-terminated buffer, of which
+// size bytes are input: an optional '-' (only if more follows), a digit,
+// then simple_strtoul(p, &p, 0) over a copy of at most 21 bytes (mainline:
+// strtoul_lenient, which refuses an overflow); 21 bytes used, or a byte
+// after the number that is not a trailer, is an error. It returns the
+// value, the sign, the bytes used and false on error.
+func procGetLong(b []byte, size int, mainline bool) (uint64, bool, int, bool) {
+	if size == 0 {
+		return 0, false, 0, false
+	}
+	l := min(size, tmpBufLen-1)
+	tmp := make([]byte, l+1)
+	copy(tmp, b[:l])
+	j, neg := 0, false
+	if tmp[0] == '-' && size > 1 {
+		neg = true
+		j++
+	}
+	if !isDigit(tmp[j]) {
+		return 0, false, 0, false
+	}
+	val, j, overflow := simpleStrtoul(tmp, j)
+	if overflow && mainline {
+		return 0, false, 0, false
+	}
+	if j == tmpBufLen-1 {
+		return 0, false, 0, false
+	}
+	if j < size && tmp[j] != ' ' && tmp[j] != '\t' && tmp[j] != '\n' {
+		return 0, false, 0, false
+	}
+	return val, neg, j, true
+}
+
+// skipSpaces mirrors skip_spaces from b[i]: the index of the first byte that
+// is not isspace (lib/ctype.c), which the NUL at the end always is.
+func skipSpaces(b []byte, i int) int {
+	for {
+		switch b[i] {
+		case ' ', '\t', '\n', '\v', '\f', '\r', 0xa0:
+			i++
+		default:
+			return i
+		}
+	}
+}
+
+func isDigit(c byte) bool  { return '0' <= c && c <= '9' }
+func isXDigit(c byte) bool { return isDigit(c) || 'a' <= c|0x20 && c|0x20 <= 'f' }
+
+// simpleStrtoul mirrors simple_strtoull(s+i, &end, 0) on a NUL-terminated
+// buffer (lib/vsprintf.c: _parse_integer_fixup_radix, then _parse_integer,
+// which keeps going on overflow with the value wrapped and reports it): the
+// value, the index just past the digits used, and whether it overflowed.
+func simpleStrtoul(s []byte, i int) (uint64, int, bool) {
+	base := uint64(10)
+	if s[i] == '0' {
+		if s[i+1]|0x20 == 'x' && isXDigit(s[i+2]) {
+			base = 16
+			i += 2
+		} else {
+			base = 8
+		}
+	}
+	var res uint64
+	overflow := false
+	for {
+		c := s[i]
+		var v uint64
+		switch lc := c | 0x20; {
+		case isDigit(c):
+			v = uint64(c - '0')
+		case 'a' <= lc && lc <= 'f':
+			v = uint64(lc-'a') + 10
+		default:
+			return res, i, overflow
+		}
+		if v >= base {
+			return res, i, overflow
+		}
+		if res>>60 != 0 && res > (math.MaxUint64-v)/base {
+			overflow = true
+		}
+		res = res*base + v
+		i++
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kernsim/kernsim/nsproxy"
+	"github.com/kernsim/kernsim/nsproxy/ipcns"
 	"github.com/kernsim/kernsim/nsproxy/mntns"
 	"github.com/kernsim/kernsim/nsproxy/ns"
 	"github.com/kernsim/kernsim/nsproxy/pidns"
@@ -52,7 +53,7 @@ func (k *Kernel) Snapshot() Snapshot {
 	add("static init_nsproxy count=%d", k.InitNSProxy.Count())
 	add("static init_user_ns count=%d", k.UserNS.Init.Count())
 	add("static init_uts_ns count=%d name=%q", k.UTS.Init.Count(), k.UTS.Init.Nodename())
-	for _, n := range []ns.Namespace{k.Mnt.Init, k.Other.IPC, k.PidNS.Init, k.Other.NET, k.Other.CGROUP} {
+	for _, n := range []ns.Namespace{k.Mnt.Init, k.IPC.Init, k.PidNS.Init, k.Other.NET, k.Other.CGROUP} {
 		add("static %s count=%d", n.NS().Link(), n.Count())
 	}
 	add("static init_pid_ns pid_allocated=%#x last_pid=%d", k.PidNS.Init.PidAllocated(), k.PidNS.Init.LastPid())
@@ -104,8 +105,11 @@ func (k *Kernel) Check() error {
 	var pidNSs []*pidns.Namespace
 	var pids []*pidns.Pid
 	mntNSs := []*mntns.Namespace{k.Mnt.Init}
+	ipcNSs := []*ipcns.Namespace{k.IPC.Init}
 	for _, o := range k.Refs().Objects() {
 		switch v := o.(type) {
+		case *ipcns.Namespace:
+			ipcNSs = append(ipcNSs, v)
 		case *mntns.Namespace:
 			mntNSs = append(mntNSs, v)
 		case *pidns.Namespace:
@@ -208,14 +212,19 @@ func (k *Kernel) Check() error {
 				c++ // alloc_mnt_ns's get_user_ns, init_mnt_ns's included
 			}
 		}
+		for _, o := range ipcNSs[1:] { // init_ipc_ns points at init_user_ns without a reference
+			if o.UserNS() == u {
+				c++
+			}
+		}
 		expect(u.Link(), u.Count(), c+fileRefs(u))
 	}
 	for _, n := range mntNSs {
 		var c int64
 		if n == k.Mnt.Init {
-			c = 1 // init_mount_tree's own reference
+			c = 2 // init_mount_tree's own reference and init_nsproxy's
 		}
-		for _, p := range allProxies {
+		for _, p := range proxies {
 			if p.MNT() == n {
 				c++
 			}
@@ -225,8 +234,20 @@ func (k *Kernel) Check() error {
 	if err := k.Mnt.Check(mntNSs[1:]...); err != nil {
 		errs = append(errs, err.Error())
 	}
-	bases := map[ns.Namespace]int64{k.Other.IPC: 1, k.Other.NET: 1, k.Other.CGROUP: 2}
-	for _, n := range []ns.Namespace{k.Other.IPC, k.Other.NET, k.Other.CGROUP} {
+	for _, n := range ipcNSs {
+		var c int64
+		if n == k.IPC.Init {
+			c = 1 // static: init_nsproxy's, the initial count
+		}
+		for _, p := range proxies {
+			if p.IPC() == n {
+				c++
+			}
+		}
+		expect(n.Link(), n.Count(), c+fileRefs(n))
+	}
+	bases := map[ns.Namespace]int64{k.Other.NET: 1, k.Other.CGROUP: 2}
+	for _, n := range []ns.Namespace{k.Other.NET, k.Other.CGROUP} {
 		c := bases[n]
 		for _, p := range proxies {
 			if p.Namespace(n.NS().Type()) == n {

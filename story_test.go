@@ -33,7 +33,7 @@ func storyCountsOf(k *kernsim.Kernel) storyCounts {
 		InitUTS:     k.UTS.Init.Count(),
 		InitUser:    k.UserNS.Init.Count(),
 		MNT:         k.Mnt.Init.Count(),
-		IPC:         k.Other.IPC.Count(),
+		IPC:         k.IPC.Init.Count(),
 		NET:         k.Other.NET.Count(),
 		CGROUP:      k.Other.CGROUP.Count(),
 		PID:         k.PidNS.Init.Count(),
@@ -132,11 +132,11 @@ func TestUTSStory(t *testing.T) {
 	require.Same(t, k.UserNS.Init, bu.UserNS())
 	require.GreaterOrEqual(t, bu.Inum(), ns.PROC_DYNAMIC_FIRST)
 	for _, other := range []uint32{k.UTS.Init.Inum(), k.UserNS.Init.Inum(), k.Mnt.Init.Inum(), k.Other.NET.Inum(),
-		k.Other.IPC.Inum(), k.PidNS.Init.Inum(), k.Other.CGROUP.Inum()} {
+		k.IPC.Init.Inum(), k.PidNS.Init.Inum(), k.Other.CGROUP.Inum()} {
 		require.NotEqual(t, other, bu.Inum())
 	}
 	require.Same(t, k.Mnt.Init, bp.MNT())
-	require.Same(t, k.Other.IPC, bp.IPC())
+	require.Same(t, k.IPC.Init, bp.IPC())
 	require.Same(t, k.Other.NET, bp.NET())
 	require.Same(t, k.Other.CGROUP, bp.CGROUP())
 	require.Same(t, k.PidNS.Init, bp.PIDForChildren())

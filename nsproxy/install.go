@@ -2,6 +2,7 @@ package nsproxy
 
 import (
 	"github.com/kernsim/kernsim/nsproxy/initns"
+	"github.com/kernsim/kernsim/nsproxy/ipcns"
 	"github.com/kernsim/kernsim/nsproxy/mntns"
 	"github.com/kernsim/kernsim/nsproxy/ns"
 	"github.com/kernsim/kernsim/nsproxy/pidns"
@@ -41,6 +42,8 @@ func Install(ctx *ns.Ctx, p *NSProxy, in *Installer, target ns.Namespace) error 
 		return pidnsInstall(ctx, p, in, n)
 	case *mntns.Namespace:
 		return mntnsInstall(ctx, p, in, n)
+	case *ipcns.Namespace:
+		return ipcnsInstall(ctx, p, in, n)
 	case *initns.Namespace:
 		return initnsInstall(ctx, p, in, n)
 	}
@@ -111,6 +114,19 @@ func mntnsInstall(ctx *ns.Ctx, p *NSProxy, in *Installer, n *mntns.Namespace) er
 	return nil
 }
 
+// ipcnsInstall mirrors ipcns_install (ipc/namespace.c): the EPERM rule
+// (ipcns.Install), exit_sem (4.19 here, mainline in commit_nsset; semaphore
+// undo lists are not modelled, so it has nothing to undo), then the swap.
+func ipcnsInstall(ctx *ns.Ctx, p *NSProxy, in *Installer, n *ipcns.Namespace) error {
+	if err := ipcns.Install(ctx, in.Cred, n); err != nil {
+		return err
+	}
+	n.Get()
+	p.ipc.Put(ctx)
+	p.ipc = n
+	return nil
+}
+
 // initnsInstall mirrors the install operation of a type modelled by its initial
 // namespace only. All need CAP_SYS_ADMIN in the target's owner and in the
 // caller's user namespace (EPERM); mntns_install also needs CAP_SYS_CHROOT in
@@ -140,8 +156,6 @@ func initnsInstall(ctx *ns.Ctx, p *NSProxy, in *Installer, n *initns.Namespace) 
 
 func (p *NSProxy) slot(t ns.Type) **initns.Namespace {
 	switch t {
-	case ns.IPC:
-		return &p.ipc
 	case ns.NET:
 		return &p.net
 	}

@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/kernsim/kernsim/nsproxy/initns"
+	"github.com/kernsim/kernsim/nsproxy/ipcns"
 	"github.com/kernsim/kernsim/nsproxy/mntns"
 	"github.com/kernsim/kernsim/nsproxy/ns"
 	"github.com/kernsim/kernsim/nsproxy/pidns"
@@ -17,7 +18,7 @@ import (
 type NSProxy struct {
 	count          refcount.Atomic
 	uts            *utsns.Namespace
-	ipc            *initns.Namespace
+	ipc            *ipcns.Namespace
 	mnt            *mntns.Namespace
 	pidForChildren *pidns.Namespace
 	net            *initns.Namespace
@@ -32,8 +33,8 @@ type NSProxy struct {
 // simulator does not run as a Task) and init (pid 1), which inherits it through
 // the fork fast path. Kernel threads would add theirs; none are simulated. It
 // takes no namespace references: their boot counts already include it.
-func NewInit(uts *utsns.Globals, pid *pidns.Globals, mnt *mntns.Globals, other *initns.Globals) *NSProxy {
-	p := &NSProxy{uts: uts.Init, ipc: other.IPC, mnt: mnt.Init, pidForChildren: pid.Init,
+func NewInit(uts *utsns.Globals, ipc *ipcns.Globals, pid *pidns.Globals, mnt *mntns.Globals, other *initns.Globals) *NSProxy {
+	p := &NSProxy{uts: uts.Init, ipc: ipc.Init, mnt: mnt.Init, pidForChildren: pid.Init,
 		net: other.NET, cgroup: other.CGROUP, static: true}
 	p.count.Set(2)
 	return p
@@ -43,7 +44,7 @@ func NewInit(uts *utsns.Globals, pid *pidns.Globals, mnt *mntns.Globals, other *
 func (p *NSProxy) UTS() *utsns.Namespace { return p.uts }
 
 // IPC returns the ipc namespace without taking a reference.
-func (p *NSProxy) IPC() *initns.Namespace { return p.ipc }
+func (p *NSProxy) IPC() *ipcns.Namespace { return p.ipc }
 
 // MNT returns the mount namespace without taking a reference.
 func (p *NSProxy) MNT() *mntns.Namespace { return p.mnt }
@@ -154,7 +155,7 @@ func CreateNewNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, userN
 	if p.uts, err = utsns.CopyUTSName(ctx, flags, userNS, old.uts); err != nil {
 		return nil, p.unwind(ctx, err)
 	}
-	if p.ipc, err = old.ipc.Copy(ctx, flags); err != nil {
+	if p.ipc, err = ipcns.CopyIPCs(ctx, flags, userNS, old.ipc); err != nil {
 		return nil, p.unwind(ctx, err)
 	}
 	if p.pidForChildren, err = pidns.CopyPidNS(ctx, flags, userNS, old.pidForChildren, active); err != nil {

@@ -3,8 +3,10 @@ package procfs
 import (
 	"bytes"
 	"math"
+	"sort"
 	"strconv"
 
+	"github.com/kernsim/kernsim/nsproxy/ipcns"
 	"github.com/kernsim/kernsim/nsproxy/ns"
 	"github.com/kernsim/kernsim/nsproxy/userns"
 	"github.com/kernsim/kernsim/nsproxy/utsns"
@@ -42,12 +44,17 @@ func (sysKernelDir) Lookup(_ *task.Task, name string) (task.Inode, error) {
 	case "ns_last_pid":
 		return lastPidFile{}, nil
 	}
+	if isIPCSysctl(name) {
+		return ipcSysctl{name}, nil
+	}
 	return nil, noent("/proc/sys/kernel/" + name)
 }
 
 // Readdir lists the entries in name order, as the sysctl tree keeps them.
 func (sysKernelDir) Readdir(*task.Task) ([]string, error) {
-	return []string{"domainname", "hostname", "ns_last_pid"}, nil
+	names := append([]string{"domainname", "hostname", "ns_last_pid"}, ipcns.SysctlNames()...)
+	sort.Strings(names)
+	return names, nil
 }
 
 // mayOpenRootFile is the DAC check of a root-owned sysctl file of mode 0644

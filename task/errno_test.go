@@ -172,6 +172,21 @@ func cloneRow(name string, who nscWho, flags uapi.CloneFlags, errno uapi.Errno, 
 		}}
 }
 
+// withLimit makes row's namespace types fail their ucount charge: the init
+// user namespace's max_<type>_namespaces is set to 0 before the call, so the
+// first type the kernel's order reaches fails with ENOSPC.
+func withLimit(row nscCase, types ...userns.UcountType) nscCase {
+	prepare := row.prepare
+	row.prepare = func(t *testing.T, k *kernsim.Kernel) (func() error, func(*testing.T)) {
+		call, after := prepare(t, k)
+		for _, ty := range types {
+			k.UserNS.SetUcountMax(k.UserNS.Init, ty, 0)
+		}
+		return call, after
+	}
+	return row
+}
+
 // TestCloneErrno covers copy_process's up-front checks (reference §4.2, rows
 // 1-6 in order) and copy_namespaces / create_new_namespaces (§4.5, §4.6).
 func TestCloneErrno(t *testing.T) {
@@ -262,16 +277,19 @@ func TestCloneErrno(t *testing.T) {
 
 		// §4.6/4.7 namespace types the simulator has only as initial ones: EINVAL
 		// from the type's copy function, nothing leaked.
-		cloneRow("unmodelled NEWIPC", nscInit, newIPC, einval, "copy_ipcs", ""),
+		withLimit(cloneRow("max_ipc_namespaces", nscInit, newIPC, uapi.ENOSPC, "inc_ipc_namespaces", ""), userns.UCOUNT_IPC_NAMESPACES),
+		withLimit(cloneRow("max_mnt_namespaces", nscInit, newNS, uapi.ENOSPC, "inc_mnt_namespaces", ""), userns.UCOUNT_MNT_NAMESPACES),
 		cloneRow("unmodelled NEWNET", nscInit, newNET, einval, "copy_net_ns", ""),
 		cloneRow("unmodelled NEWCGROUP", nscInit, newCG, einval, "copy_cgroup_ns", ""),
 		// create_new_namespaces order: mnt, uts, ipc, pid, cgroup, net; the
 		// first failure wins and the unwind drops what the earlier steps made.
 		cloneRow("unwind: new mnt namespace dropped when net fails", nscInit, newNS|newNET, einval, "copy_net_ns", ""),
-		cloneRow("order ipc before pid", nscInit, newIPC|newPID, einval, "copy_ipcs", ""),
+		withLimit(cloneRow("order ipc before pid", nscInit, newIPC|newPID, uapi.ENOSPC, "inc_ipc_namespaces", ""), userns.UCOUNT_IPC_NAMESPACES, userns.UCOUNT_PID_NAMESPACES),
+		withLimit(cloneRow("order mnt before uts", nscInit, newNS|newUTS, uapi.ENOSPC, "inc_mnt_namespaces", ""), userns.UCOUNT_MNT_NAMESPACES, userns.UCOUNT_UTS_NAMESPACES),
 		cloneRow("unwind: new pid namespace dropped when cgroup fails", nscInit, newPID|newCG, einval, "copy_cgroup_ns", ""),
 		cloneRow("order cgroup before net", nscInit, newCG|newNET, einval, "copy_cgroup_ns", ""),
-		cloneRow("unwind: new uts dropped when ipc fails", nscInit, newUTS|newIPC, einval, "copy_ipcs", ""),
+		withLimit(cloneRow("unwind: new mnt and uts dropped when ipc fails", nscInit, newNS|newUTS|newIPC, uapi.ENOSPC, "inc_ipc_namespaces", ""), userns.UCOUNT_IPC_NAMESPACES),
+		withLimit(cloneRow("unwind: new user, mnt, uts and ipc dropped when pid fails", nscUser, newUSR|newNS|newUTS|newIPC|newPID, uapi.ENOSPC, "inc_pid_namespaces", ""), userns.UCOUNT_PID_NAMESPACES),
 		cloneRow("unwind: new user and uts dropped when net fails", nscUser, newUSR|newUTS|newNET, einval, "copy_net_ns", ""),
 
 		// The successful counterparts.
@@ -355,9 +373,8 @@ func TestUnshareErrno(t *testing.T) {
 			}},
 		unshareRow("unprivileged NEWUTS", nscUser, uapi.CLONE_NEWUTS, uapi.EPERM, "ns_capable", ""),
 		unshareRow("unprivileged NEWIPC", nscUser, uapi.CLONE_NEWIPC, uapi.EPERM, "ns_capable", ""),
-		// unshare has no NEWIPC|SYSVSEM rule (only clone): the EINVAL here is
-		// the unmodelled ipc namespace's.
-		unshareRow("NEWIPC|SYSVSEM has no special rule", nscInit, uapi.CLONE_NEWIPC|uapi.CLONE_SYSVSEM, einval, "copy_ipcs", ""),
+		// unshare has no NEWIPC|SYSVSEM rule (only clone): it succeeds.
+		unshareRow("NEWIPC|SYSVSEM has no special rule", nscInit, uapi.CLONE_NEWIPC|uapi.CLONE_SYSVSEM, 0, "", ""),
 		unshareRow("unwind: new user ns dropped when net fails", nscUser, uapi.CLONE_NEWUSER|uapi.CLONE_NEWNET, einval, "copy_net_ns", ""),
 		{name: "unprivileged NEWUSER|NEWUTS, then sethostname inside", op: "unshare",
 			prepare: func(t *testing.T, k *kernsim.Kernel) (func() error, func(*testing.T)) {

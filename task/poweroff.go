@@ -53,6 +53,7 @@ func (k *Kernel) PowerOff() {
 	k.tasklist.Unlock()
 	k.freeTask(&in.ctx, in)
 	k.Mnt.Shutdown(&in.ctx) // umount -a: what the running system mounted
+	k.IPC.Shutdown(&in.ctx) // System V objects of the initial IPC namespace
 	k.tasklist.Lock()
 	k.halted = true
 	k.tasklist.Unlock()

@@ -8,6 +8,7 @@ import (
 	"github.com/kernsim/kernsim/cgroup"
 	"github.com/kernsim/kernsim/nsproxy"
 	"github.com/kernsim/kernsim/nsproxy/initns"
+	"github.com/kernsim/kernsim/nsproxy/ipcns"
 	"github.com/kernsim/kernsim/nsproxy/mntns"
 	"github.com/kernsim/kernsim/nsproxy/ns"
 	"github.com/kernsim/kernsim/nsproxy/pidns"
@@ -25,6 +26,7 @@ type Kernel struct {
 	UserNS      *userns.Globals
 	UTS         *utsns.Globals
 	Mnt         *mntns.Globals
+	IPC         *ipcns.Globals
 	Other       *initns.Globals
 	PidNS       *pidns.Globals
 	Cgroup      *cgroup.Globals
@@ -83,8 +85,9 @@ func NewKernel(p Params) (*Kernel, error) {
 	}
 	k.Other = initns.NewGlobals(&k.Env, k.UserNS, p.BootProcInums)
 	k.UTS = utsns.NewGlobals(&k.Env, k.UserNS, p.Release, p.Version, p.Machine)
+	k.IPC = ipcns.NewGlobals(&k.Env, k.UserNS)
 	k.PidNS = pidns.NewGlobals(&k.Env, k.UserNS, p.PidMax)
-	k.InitNSProxy = nsproxy.NewInit(k.UTS, k.PidNS, k.Mnt, k.Other)
+	k.InitNSProxy = nsproxy.NewInit(k.UTS, k.IPC, k.PidNS, k.Mnt, k.Other)
 
 	t := &Task{k: k, comm: "init", exitSignal: uapi.SIGCHLD}
 	userns.InitCred(&t.own.cred, k.UserNS)

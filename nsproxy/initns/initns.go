@@ -25,9 +25,9 @@ const (
 	refcountT
 )
 
-// Globals holds one Kernel's initial ipc, net and cgroup namespaces.
+// Globals holds one Kernel's initial net and cgroup namespaces.
 type Globals struct {
-	IPC, NET, CGROUP *Namespace
+	NET, CGROUP *Namespace
 }
 
 // NewGlobals builds the initial namespaces. bootProcInums is how many dynamic
@@ -56,7 +56,6 @@ func NewGlobals(env *ns.Env, ug *userns.Globals, bootProcInums int) *Globals {
 		}
 		netInum = env.Inums.Alloc()
 	}
-	g.IPC = mk(ns.IPC, ns.PROC_IPC_INIT_INO, refcountT, 1, "copy_ipcs", "CONFIG_IPC_NS=n")
 	g.NET = mk(ns.NET, netInum, refcountT, 1, "copy_net_ns", "CONFIG_NET_NS=n")
 	g.CGROUP = mk(ns.CGROUP, ns.PROC_CGROUP_INIT_INO, refcountT, 2, "copy_cgroup_ns", "CONFIG_CGROUPS=n")
 	return g

@@ -36,7 +36,6 @@ func TestInitialNamespaces(t *testing.T) {
 		inum  uint32
 		count int64
 	}{
-		{o.IPC, ns.IPC, 0xEFFFFFFF, 1},
 		{o.NET, ns.NET, 4026531992, 1}, // after procfs's boot entries (Config.BootProcInums = 151)
 		{o.CGROUP, ns.CGROUP, 0xEFFFFFFB, 2},
 	} {
@@ -62,7 +61,6 @@ func TestCopyWithAndWithoutFlag(t *testing.T) {
 		flag  uapi.CloneFlags
 		check string
 	}{
-		{uapi.CLONE_NEWIPC, "copy_ipcs"},
 		{uapi.CLONE_NEWCGROUP, "copy_cgroup_ns"},
 		{uapi.CLONE_NEWNET, "copy_net_ns"},
 	} {
@@ -77,7 +75,6 @@ func TestCopyWithAndWithoutFlag(t *testing.T) {
 	b, err := init.Clone(taskArgs(uapi.CLONE_NEWUTS))
 	require.NoError(t, err)
 	require.Equal(t, int64(3), k.Mnt.Init.Count())
-	require.Equal(t, int64(2), k.Other.IPC.Count())
 	require.Equal(t, int64(2), k.Other.NET.Count())
 	require.Equal(t, int64(3), k.Other.CGROUP.Count())
 	require.NoError(t, b.Exit(0))
@@ -90,14 +87,13 @@ func TestCopyWithAndWithoutFlag(t *testing.T) {
 // new mount namespace answers today.
 func Example() {
 	k, _ := kernsim.Boot(kernsim.Config{})
-	for _, n := range []*initns.Namespace{k.Other.IPC, k.Other.NET, k.Other.CGROUP} {
+	for _, n := range []*initns.Namespace{k.Other.NET, k.Other.CGROUP} {
 		fmt.Println(n.Link(), "count", n.Count())
 	}
-	_, err := k.Init().Clone(taskArgs(uapi.CLONE_NEWIPC))
+	_, err := k.Init().Clone(taskArgs(uapi.CLONE_NEWNET))
 	fmt.Println(err)
 	// Output:
-	// ipc:[4026531839] count 1
 	// net:[4026531992] count 1
 	// cgroup:[4026531835] count 2
-	// clone: EINVAL (Invalid argument): new ipc namespace requested: CONFIG_IPC_NS=n (copy_ipcs)
+	// clone: EINVAL (Invalid argument): new net namespace requested: CONFIG_NET_NS=n (copy_net_ns)
 }

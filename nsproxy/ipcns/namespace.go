@@ -181,3 +181,13 @@ func Install(ctx *ns.Ctx, cred *userns.Cred, target *Namespace) error {
 	}
 	return nil
 }
+
+// Shutdown destroys every object left in init_ipc_ns (the exit_ns
+// functions run for the initial namespace, as nothing does in the kernel
+// before the machine stops), so that a powered-off Kernel's leak registry
+// holds nothing the running system created.
+func (g *Globals) Shutdown(ctx *ns.Ctx) {
+	g.Init.semExitNS(ctx)
+	g.Init.msgExitNS(ctx)
+	g.Init.shmExitNS(ctx)
+}

@@ -908,9 +908,33 @@ setns U2 fc CLONE_NEWPID           # EPERM
 	{name: "time_ns_mainline", flavours: []kernsim.Flavour{kernsim.Mainline}, script: `
 # Reference §17: time namespaces (CLONE_NEWTIME, 5.6) do not exist in 4.19,
 # where 0x80 is outside the unshare mask (EINVAL); mainline accepts it.
+# Offsets are checked against the current clocks (ERANGE below zero); the
+# simulated clock starts 5 s after boot and the machine has been up longer,
+# so the negative offset here stays within both.
 sethostname init base              # ok
 unshare init CLONE_NEWTIME         # ok
 gethostname init                   # hostname=base
+same_ns2 init init time init time_for_children # different
+write_proc init init timens_offsets monotonic_100_0\nboottime_-3_5 # ok
+read_path init /proc/self/timens_offsets # content=monotonic         100         0\nboottime           -3         5\n
+write_proc init init timens_offsets realtime_1_0 # EINVAL
+write_proc init init timens_offsets monotonic_1_1000000000 # EINVAL
+# The first task to enter freezes the offsets.
+clone init T 0                     # ok
+same_ns2 init T time init time_for_children # same
+same_ns2 init T time init time     # different
+write_proc init init timens_offsets monotonic_5_0 # EACCES
+read_path T /proc/self/timens_offsets # content=monotonic         100         0\nboottime           -3         5\n
+# setns into a time namespace sets both pointers.
+clone init J 0                     # ok
+open J ft T time                   # ok
+setns J ft CLONE_NEWTIME           # ok
+same_ns2 init J time T time        # same
+same_ns2 init J time_for_children T time # same
+exit J 0                           # ok
+wait init J                        # exited=0
+exit T 0                           # ok
+wait init T                        # exited=0
 `},
 }
 

@@ -42,6 +42,9 @@ func (k *Kernel) Namespaces() []NSInfo {
 	for _, n := range []ns.Namespace{k.IPC.Init, k.Mnt.Init, k.PidNS.Init, k.Other.NET, k.Other.CGROUP} {
 		add(n)
 	}
+	if k.Config().Flavour == Mainline {
+		add(k.Time.Init)
+	}
 	for _, o := range k.Refs().Objects() {
 		if n, ok := o.(ns.Namespace); ok {
 			add(n)

@@ -10,6 +10,7 @@ import (
 	"github.com/kernsim/kernsim/nsproxy/mntns"
 	"github.com/kernsim/kernsim/nsproxy/ns"
 	"github.com/kernsim/kernsim/nsproxy/pidns"
+	"github.com/kernsim/kernsim/nsproxy/timens"
 	"github.com/kernsim/kernsim/nsproxy/userns"
 	"github.com/kernsim/kernsim/nsproxy/utsns"
 	"github.com/kernsim/kernsim/task"
@@ -106,8 +107,11 @@ func (k *Kernel) Check() error {
 	var pids []*pidns.Pid
 	mntNSs := []*mntns.Namespace{k.Mnt.Init}
 	ipcNSs := []*ipcns.Namespace{k.IPC.Init}
+	timeNSs := []*timens.Namespace{k.Time.Init}
 	for _, o := range k.Refs().Objects() {
 		switch v := o.(type) {
+		case *timens.Namespace:
+			timeNSs = append(timeNSs, v)
 		case *ipcns.Namespace:
 			ipcNSs = append(ipcNSs, v)
 		case *mntns.Namespace:
@@ -217,6 +221,11 @@ func (k *Kernel) Check() error {
 				c++
 			}
 		}
+		for _, o := range timeNSs[1:] { // so does init_time_ns
+			if o.UserNS() == u {
+				c++
+			}
+		}
 		expect(u.Link(), u.Count(), c+fileRefs(u))
 	}
 	for _, n := range mntNSs {
@@ -241,6 +250,21 @@ func (k *Kernel) Check() error {
 		}
 		for _, p := range proxies {
 			if p.IPC() == n {
+				c++
+			}
+		}
+		expect(n.Link(), n.Count(), c+fileRefs(n))
+	}
+	for _, n := range timeNSs {
+		var c int64
+		if n == k.Time.Init {
+			c = 3 // static: init_nsproxy's two slots (mainline) and one more
+		}
+		for _, p := range proxies {
+			if p.TimeNS() == n {
+				c++
+			}
+			if p.TimeNSForChildren() == n {
 				c++
 			}
 		}

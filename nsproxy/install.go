@@ -6,6 +6,7 @@ import (
 	"github.com/kernsim/kernsim/nsproxy/mntns"
 	"github.com/kernsim/kernsim/nsproxy/ns"
 	"github.com/kernsim/kernsim/nsproxy/pidns"
+	"github.com/kernsim/kernsim/nsproxy/timens"
 	"github.com/kernsim/kernsim/nsproxy/userns"
 	"github.com/kernsim/kernsim/nsproxy/utsns"
 	"github.com/kernsim/kernsim/uapi"
@@ -44,6 +45,8 @@ func Install(ctx *ns.Ctx, p *NSProxy, in *Installer, target ns.Namespace) error 
 		return mntnsInstall(ctx, p, in, n)
 	case *ipcns.Namespace:
 		return ipcnsInstall(ctx, p, in, n)
+	case *timens.Namespace:
+		return timensInstall(ctx, p, in, n)
 	case *initns.Namespace:
 		return initnsInstall(ctx, p, in, n)
 	}
@@ -125,6 +128,26 @@ func ipcnsInstall(ctx *ns.Ctx, p *NSProxy, in *Installer, n *ipcns.Namespace) er
 	p.ipc.Put(ctx)
 	p.ipc = n
 	return nil
+}
+
+// timensInstall mirrors timens_install (kernel/time/namespace.c, mainline):
+// a caller that is not single-threaded is EUSERS, then the EPERM rule; on
+// success both time_ns and time_ns_for_children become the target. The
+// offsets freeze when the set is committed (timens_commit, in CommitTime).
+func timensInstall(ctx *ns.Ctx, p *NSProxy, in *Installer, n *timens.Namespace) error {
+	if err := timens.Install(ctx, in.Cred, n, in.Threads <= 1); err != nil {
+		return err
+	}
+	p.time.Install(ctx, n)
+	return nil
+}
+
+// CommitTime is commit_nsset's timens_commit: the entered time namespace's
+// offsets freeze.
+func CommitTime(ctx *ns.Ctx, p *NSProxy) {
+	if p.time.TimeNS != nil {
+		timens.Commit(ctx, p.time.TimeNS)
+	}
 }
 
 // initnsInstall mirrors the install operation of a type modelled by its initial

@@ -8,6 +8,7 @@ import (
 	"github.com/kernsim/kernsim/nsproxy/mntns"
 	"github.com/kernsim/kernsim/nsproxy/ns"
 	"github.com/kernsim/kernsim/nsproxy/pidns"
+	"github.com/kernsim/kernsim/nsproxy/timens"
 	"github.com/kernsim/kernsim/nsproxy/userns"
 	"github.com/kernsim/kernsim/nsproxy/utsns"
 	"github.com/kernsim/kernsim/refcount"
@@ -22,6 +23,7 @@ type NSProxy struct {
 	mnt            *mntns.Namespace
 	pidForChildren *pidns.Namespace
 	net            *initns.Namespace
+	time           timens.Slots // mainline (5.6): time_ns, time_ns_for_children; empty in 4.19
 	cgroup         *initns.Namespace
 	id             uint64 // creation sequence, for listings
 	static         bool   // init_nsproxy
@@ -33,9 +35,12 @@ type NSProxy struct {
 // simulator does not run as a Task) and init (pid 1), which inherits it through
 // the fork fast path. Kernel threads would add theirs; none are simulated. It
 // takes no namespace references: their boot counts already include it.
-func NewInit(uts *utsns.Globals, ipc *ipcns.Globals, pid *pidns.Globals, mnt *mntns.Globals, other *initns.Globals) *NSProxy {
+func NewInit(uts *utsns.Globals, ipc *ipcns.Globals, pid *pidns.Globals, mnt *mntns.Globals, other *initns.Globals, time *timens.Globals) *NSProxy {
 	p := &NSProxy{uts: uts.Init, ipc: ipc.Init, mnt: mnt.Init, pidForChildren: pid.Init,
 		net: other.NET, cgroup: other.CGROUP, static: true}
+	if time != nil {
+		p.time = time.InitSlots()
+	}
 	p.count.Set(2)
 	return p
 }
@@ -58,8 +63,14 @@ func (p *NSProxy) NET() *initns.Namespace { return p.net }
 // CGROUP returns the cgroup namespace without taking a reference.
 func (p *NSProxy) CGROUP() *initns.Namespace { return p.cgroup }
 
-// Namespace returns the member of type t (PID means pid_ns_for_children), or
-// nil for USER and TIME, which an nsproxy does not hold in 4.19.
+// TimeNS returns time_ns (mainline; nil in 4.19) without a reference.
+func (p *NSProxy) TimeNS() *timens.Namespace { return p.time.TimeNS }
+
+// TimeNSForChildren returns time_ns_for_children (mainline; nil in 4.19).
+func (p *NSProxy) TimeNSForChildren() *timens.Namespace { return p.time.TimeNSForChildren }
+
+// Namespace returns the member of type t (PID means pid_ns_for_children,
+// TIME time_ns), or nil for USER, and for TIME in 4.19.
 func (p *NSProxy) Namespace(t ns.Type) ns.Namespace {
 	switch t {
 	case ns.UTS:
@@ -74,6 +85,10 @@ func (p *NSProxy) Namespace(t ns.Type) ns.Namespace {
 		return p.net
 	case ns.CGROUP:
 		return p.cgroup
+	case ns.TIME:
+		if p.time.TimeNS != nil {
+			return p.time.TimeNS
+		}
 	}
 	return nil
 }
@@ -99,7 +114,8 @@ func (p *NSProxy) Put(ctx *ns.Ctx) {
 }
 
 // FreeNSProxy mirrors free_nsproxy (kernel/nsproxy.c): put each member in the
-// kernel's order (mnt, uts, ipc, pid_for_children, cgroup, net), then free.
+// kernel's order (mnt, uts, ipc, pid_for_children, then mainline's time_ns
+// and time_ns_for_children, cgroup, net), then free.
 func FreeNSProxy(ctx *ns.Ctx, p *NSProxy) {
 	ctx.Enter("free_nsproxy")
 	if p.mnt != nil {
@@ -114,6 +130,7 @@ func FreeNSProxy(ctx *ns.Ctx, p *NSProxy) {
 	if p.pidForChildren != nil {
 		p.pidForChildren.Put(ctx)
 	}
+	p.time.Put(ctx)
 	if p.cgroup != nil {
 		p.cgroup.Put(ctx)
 	}
@@ -167,6 +184,11 @@ func CreateNewNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, userN
 	if p.net, err = old.net.Copy(ctx, flags); err != nil {
 		return nil, p.unwind(ctx, err)
 	}
+	if old.time.TimeNS != nil { // mainline: copy_time_ns, then get_time_ns
+		if err = p.time.Copy(ctx, flags, userNS, &old.time); err != nil {
+			return nil, p.unwind(ctx, err)
+		}
+	}
 	p.id = ctx.Env.NSProxySeq.Add(1)
 	ctx.Env.Refs.Track(&p.node, p)
 	return p, nil
@@ -176,6 +198,7 @@ func CreateNewNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, userN
 // so far in reverse order (net, cgroup, pid, ipc, uts, mnt), then free the
 // nsproxy (never published, so nothing else refers to it). It returns err.
 func (p *NSProxy) unwind(ctx *ns.Ctx, err error) error {
+	p.time.Put(ctx)
 	if p.net != nil {
 		p.net.Put(ctx)
 	}
@@ -216,27 +239,57 @@ func nsproxyFlags(ctx *ns.Ctx) uapi.CloneFlags {
 
 // CopyNamespaces mirrors copy_namespaces (kernel/nsproxy.c) for a child whose
 // cred is cred (already carrying a new user namespace if CLONE_NEWUSER was
-// given): without a CLONE_NEW* flag the child shares old (get_nsproxy);
-// otherwise it needs CAP_SYS_ADMIN in cred's user namespace (EPERM), CLONE_NEWIPC
-// may not come with CLONE_SYSVSEM (EINVAL), and create_new_namespaces builds the
-// child's own nsproxy. It returns the nsproxy the child must point at, with the
-// child's reference taken.
+// given): without a CLONE_NEW* flag the child shares old (get_nsproxy) —
+// in mainline only if CLONE_VM is set or old's time_ns and
+// time_ns_for_children agree, else it gets an nsproxy of its own with no
+// capability check; with a flag it needs CAP_SYS_ADMIN in cred's user
+// namespace (EPERM), CLONE_NEWIPC may not come with CLONE_SYSVSEM (EINVAL),
+// and create_new_namespaces builds the child's own nsproxy. A child without
+// CLONE_VM then enters its time_ns_for_children (timens_on_fork). It
+// returns the nsproxy the child must point at, with the child's reference
+// taken.
 func CopyNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, cred *userns.Cred, active *pidns.Namespace) (*NSProxy, error) {
 	ctx.Enter("copy_namespaces")
 	defer ctx.Exit("copy_namespaces")
-	if flags&nsproxyFlags(ctx) == 0 {
-		ctx.Mark("get_nsproxy")
-		old.Get()
-		return old, nil
-	}
 	userNS := cred.UserNS()
-	if !userns.NSCapable(cred, userNS, uapi.CAP_SYS_ADMIN) {
+	if flags&nsproxyFlags(ctx) == 0 {
+		if flags&uapi.CLONE_VM != 0 || old.time.TimeNS == old.time.TimeNSForChildren {
+			ctx.Mark("get_nsproxy")
+			old.Get()
+			return old, nil
+		}
+	} else if !userns.NSCapable(cred, userNS, uapi.CAP_SYS_ADMIN) {
 		return nil, uapi.Err("copy_namespaces", uapi.EPERM, "no CAP_SYS_ADMIN in the child's user namespace", "ns_capable")
 	}
 	if flags&(uapi.CLONE_NEWIPC|uapi.CLONE_SYSVSEM) == uapi.CLONE_NEWIPC|uapi.CLONE_SYSVSEM {
 		return nil, uapi.Err("copy_namespaces", uapi.EINVAL, "CLONE_NEWIPC with CLONE_SYSVSEM", "copy_namespaces")
 	}
-	return CreateNewNamespaces(ctx, flags, old, userNS, active)
+	p, err := CreateNewNamespaces(ctx, flags, old, userNS, active)
+	if err != nil {
+		return nil, err
+	}
+	if flags&uapi.CLONE_VM == 0 && p.time.TimeNS != nil {
+		timens.TimensOnFork(ctx, &p.time)
+	}
+	return p, nil
+}
+
+// ExecTaskNamespaces mirrors exec_task_namespaces (kernel/nsproxy.c,
+// mainline ≈6.1): at execve a task whose time_ns_for_children differs from
+// its time_ns gets a new nsproxy (create_new_namespaces(0, …)) that enters
+// it (timens_on_fork). It returns nil, nil when nothing changes.
+func ExecTaskNamespaces(ctx *ns.Ctx, cur *NSProxy, userNS *userns.Namespace, active *pidns.Namespace) (*NSProxy, error) {
+	if cur.time.TimeNS == cur.time.TimeNSForChildren {
+		return nil, nil
+	}
+	ctx.Enter("exec_task_namespaces")
+	defer ctx.Exit("exec_task_namespaces")
+	p, err := CreateNewNamespaces(ctx, 0, cur, userNS, active)
+	if err != nil {
+		return nil, err
+	}
+	timens.TimensOnFork(ctx, &p.time)
+	return p, nil
 }
 
 // UnshareNSProxyNamespaces mirrors unshare_nsproxy_namespaces (kernel/nsproxy.c):

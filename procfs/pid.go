@@ -54,6 +54,10 @@ func (d pidDir) Lookup(_ *task.Task, name string) (task.Inode, error) {
 		return setgroupsFile{d.t}, nil
 	case "cgroup":
 		return cgroupFile{d.t}, nil
+	case "timens_offsets":
+		if !d.thread && d.t.Kernel().Env.Mainline() {
+			return timensOffsetsFile{d.t}, nil
+		}
 	}
 	return nil, noent(d.path() + "/" + name)
 }
@@ -62,7 +66,10 @@ func (d pidDir) Lookup(_ *task.Task, name string) (task.Inode, error) {
 func (d pidDir) Readdir(*task.Task) ([]string, error) {
 	names := []string{"task", "ns", "status", "mounts", "mountinfo", "cgroup", "uid_map", "gid_map", "projid_map", "setgroups"}
 	if d.thread {
-		names = names[1:]
+		return names[1:], nil
+	}
+	if d.t.Kernel().Env.Mainline() { // after status, as tgid_base_stuff has it (5.6)
+		names = append(names[:3], append([]string{"timens_offsets"}, names[3:]...)...)
 	}
 	return names, nil
 }
@@ -104,8 +111,17 @@ func (d taskDir) Readdir(*task.Task) ([]string, error) {
 	return names, nil
 }
 
-// nsNames is the 4.19 order of /proc/<pid>/ns (fs/proc/namespaces.c ns_entries).
-var nsNames = [...]string{"net", "uts", "ipc", "pid", "pid_for_children", "user", "mnt", "cgroup"}
+// nsNames is the order of /proc/<pid>/ns (fs/proc/namespaces.c ns_entries):
+// 4.19's eight, then mainline's time and time_for_children (5.6).
+var nsNames = [...]string{"net", "uts", "ipc", "pid", "pid_for_children", "user", "mnt", "cgroup", "time", "time_for_children"}
+
+// nsNamesFor returns the entries the reader's kernel has.
+func nsNamesFor(k *task.Kernel) []string {
+	if k.Env.Mainline() {
+		return nsNames[:]
+	}
+	return nsNames[:8]
+}
 
 // nsDir is /proc/<pid>/ns.
 type nsDir struct {
@@ -116,7 +132,7 @@ type nsDir struct {
 func (nsDir) Mode() uint32 { return task.S_IFDIR | 0o511 }
 
 func (d nsDir) Lookup(_ *task.Task, name string) (task.Inode, error) {
-	for _, n := range nsNames {
+	for _, n := range nsNamesFor(d.t.Kernel()) {
 		if n == name {
 			return nsLink{d.t, name}, nil
 		}
@@ -124,7 +140,9 @@ func (d nsDir) Lookup(_ *task.Task, name string) (task.Inode, error) {
 	return nil, noent(d.path + "/ns/" + name)
 }
 
-func (nsDir) Readdir(*task.Task) ([]string, error) { return append([]string(nil), nsNames[:]...), nil }
+func (d nsDir) Readdir(*task.Task) ([]string, error) {
+	return append([]string(nil), nsNamesFor(d.t.Kernel())...), nil
+}
 
 // nsLink is /proc/<pid>/ns/<name>: a magic link to the namespace.
 type nsLink struct {

@@ -1,6 +1,7 @@
 package task
 
 import (
+	"github.com/kernsim/kernsim/nsproxy"
 	"github.com/kernsim/kernsim/nsproxy/userns"
 	"github.com/kernsim/kernsim/uapi"
 )
@@ -36,6 +37,15 @@ func (t *Task) Execve(comm string) error {
 		n.CapEffective = n.CapPermitted
 	} else {
 		n.CapEffective = n.CapAmbient
+	}
+	// exec_task_namespaces (mainline ≈6.1): enter time_ns_for_children.
+	newNS, err := nsproxy.ExecTaskNamespaces(&t.ctx, t.nsproxy, old.UserNS(), t.ActivePidNS())
+	if err != nil {
+		n.Put(&t.ctx)
+		return relabel(err, "execve")
+	}
+	if newNS != nil {
+		switchTaskNamespaces(&t.ctx, t, newNS)
 	}
 	t.allocLock.Lock()
 	t.comm = comm

@@ -84,8 +84,8 @@ func (t *Task) copyProcess(args kernelCloneArgs) (*Task, error) {
 	if err := t.checkCloneFlags(flags); err != nil {
 		return nil, err
 	}
-	if flags&(uapi.CLONE_INTO_CGROUP|uapi.CLONE_NEWTIME) != 0 {
-		return nil, uapi.Err("clone3", uapi.EINVAL, "CLONE_INTO_CGROUP and CLONE_NEWTIME are not simulated yet", "copy_process")
+	if flags&uapi.CLONE_INTO_CGROUP != 0 {
+		return nil, uapi.Err("clone3", uapi.EINVAL, "CLONE_INTO_CGROUP is not simulated yet", "copy_process")
 	}
 
 	// dup_task_struct.

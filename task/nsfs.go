@@ -15,10 +15,13 @@ import (
 func (t *Task) procNSGet(target *Task, name, op string) (ns.Namespace, error) {
 	typ, ok := ns.TypeByName(name)
 	forChildren := false
-	if name == "pid_for_children" {
+	switch name {
+	case "pid_for_children":
 		typ, ok, forChildren = ns.PID, true, true
+	case "time_for_children":
+		typ, ok, forChildren = ns.TIME, true, true
 	}
-	if !ok || typ == ns.TIME {
+	if !ok || typ == ns.TIME && !t.k.Env.Mainline() {
 		return nil, uapi.Err(op, uapi.ENOENT, "/proc/<pid>/ns/"+name+" does not exist", "proc_ns_dir_lookup")
 	}
 	if err := t.PtraceMayAccess(target, op); err != nil {
@@ -33,14 +36,16 @@ func (t *Task) procNSGet(target *Task, name, op string) (ns.Namespace, error) {
 	case typ == ns.PID && !forChildren:
 		n = target.ActivePidNS() // pidns_get: task_active_pid_ns, from struct pid
 	case target.nsproxy == nil:
-		get := name + "ns_get" // utsns_get, ipcns_get, mntns_get, netns_get, cgroupns_get
+		get := name + "ns_get" // utsns_get, ipcns_get, mntns_get, netns_get, cgroupns_get, timens_get
 		if forChildren {
-			get = "pidns_for_children_get"
+			get = typ.Name() + "ns_for_children_get"
 		}
 		return nil, uapi.Err(op, uapi.ENOENT, "task "+itoa(target.pid)+" has no nsproxy (exited)", get)
-	case forChildren && target.nsproxy.PIDForChildren().ChildReaper() == nil:
+	case forChildren && typ == ns.PID && target.nsproxy.PIDForChildren().ChildReaper() == nil:
 		// pidns_for_children_get: no process there yet
 		return nil, uapi.Err(op, uapi.ENOENT, "pid_ns_for_children has no init yet", "pidns_for_children_get")
+	case forChildren && typ == ns.TIME:
+		n = target.nsproxy.TimeNSForChildren() // timens_for_children_get
 	default:
 		n = target.nsproxy.Namespace(typ)
 	}

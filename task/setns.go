@@ -110,6 +110,9 @@ func (t *Task) setnsNSSet(f *File, flags uapi.CloneFlags) error {
 	if c != nil {
 		t.commitCreds(c)
 	}
+	if flags&uapi.CLONE_NEWTIME != 0 {
+		nsproxy.CommitTime(ctx, p) // timens_commit
+	}
 	switchTaskNamespaces(ctx, t, p)
 	ctx.Exit("commit_nsset")
 	return nil
@@ -118,7 +121,8 @@ func (t *Task) setnsNSSet(f *File, flags uapi.CloneFlags) error {
 // validateNSSet mirrors validate_nsset: the pidfd's task must exist (ESRCH),
 // be ptrace-readable with the caller's real credentials (EPERM) and still
 // have namespaces (ESRCH); then its namespaces are installed in the kernel's
-// order — user, mnt, uts, ipc, pid (its active pid namespace), cgroup, net —
+// order — user, mnt, uts, ipc, pid (its active pid namespace), cgroup, net,
+// time —
 // each named by the flags, the first failure ending the call.
 func (t *Task) validateNSSet(set *nsproxy.NSSet, target *Task) error {
 	ctx := &t.ctx
@@ -143,9 +147,7 @@ func (t *Task) validateNSSet(set *nsproxy.NSSet, target *Task) error {
 		return uapi.Err("setns", uapi.ESRCH, "the pidfd's process has exited", "validate_nsset")
 	}
 	defer nsp.Put(ctx)
-	if set.Flags&uapi.CLONE_NEWTIME != 0 {
-		return uapi.Err("setns", uapi.EINVAL, "time namespaces are not simulated yet", "validate_nsset")
-	}
+
 	order := []struct {
 		flag uapi.CloneFlags
 		ns   func() ns.Namespace
@@ -157,6 +159,7 @@ func (t *Task) validateNSSet(set *nsproxy.NSSet, target *Task) error {
 		{uapi.CLONE_NEWPID, func() ns.Namespace { return target.ActivePidNS() }},
 		{uapi.CLONE_NEWCGROUP, func() ns.Namespace { return nsp.CGROUP() }},
 		{uapi.CLONE_NEWNET, func() ns.Namespace { return nsp.NET() }},
+		{uapi.CLONE_NEWTIME, func() ns.Namespace { return nsp.TimeNS() }},
 	}
 	for _, o := range order {
 		if set.Flags&o.flag == 0 {

@@ -12,6 +12,7 @@ import (
 	"github.com/kernsim/kernsim/nsproxy/mntns"
 	"github.com/kernsim/kernsim/nsproxy/ns"
 	"github.com/kernsim/kernsim/nsproxy/pidns"
+	"github.com/kernsim/kernsim/nsproxy/timens"
 	"github.com/kernsim/kernsim/nsproxy/userns"
 	"github.com/kernsim/kernsim/nsproxy/utsns"
 	"github.com/kernsim/kernsim/refcount"
@@ -22,11 +23,14 @@ import (
 // Kernel holds one simulated kernel's task-level state: the Env every namespace
 // uses, the initial objects, the task list and the pid table.
 type Kernel struct {
-	Env         ns.Env
-	UserNS      *userns.Globals
-	UTS         *utsns.Globals
-	Mnt         *mntns.Globals
-	IPC         *ipcns.Globals
+	Env    ns.Env
+	UserNS *userns.Globals
+	UTS    *utsns.Globals
+	Mnt    *mntns.Globals
+	IPC    *ipcns.Globals
+	// Time holds the simulated clocks, and in mainline init_time_ns (4.19
+	// has no time namespaces: no nsproxy points at it).
+	Time        *timens.Globals
 	Other       *initns.Globals
 	PidNS       *pidns.Globals
 	Cgroup      *cgroup.Globals
@@ -87,7 +91,12 @@ func NewKernel(p Params) (*Kernel, error) {
 	k.UTS = utsns.NewGlobals(&k.Env, k.UserNS, p.Release, p.Version, p.Machine)
 	k.IPC = ipcns.NewGlobals(&k.Env, k.UserNS)
 	k.PidNS = pidns.NewGlobals(&k.Env, k.UserNS, p.PidMax)
-	k.InitNSProxy = nsproxy.NewInit(k.UTS, k.IPC, k.PidNS, k.Mnt, k.Other)
+	k.Time = timens.NewGlobals(&k.Env, k.UserNS)
+	var initTime *timens.Globals
+	if p.Flavour == refcount.Mainline {
+		initTime = k.Time
+	}
+	k.InitNSProxy = nsproxy.NewInit(k.UTS, k.IPC, k.PidNS, k.Mnt, k.Other, initTime)
 
 	t := &Task{k: k, comm: "init", exitSignal: uapi.SIGCHLD}
 	userns.InitCred(&t.own.cred, k.UserNS)

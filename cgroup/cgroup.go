@@ -51,6 +51,8 @@ type Cgroup struct {
 	// Guarded by css_set_lock.
 	csetLinks lnode[*cgrpCsetLink]
 	eCsets    [MaxSubsys]lnode[*CSSSet]
+
+	kn kernfsAttrs // the kernfs nodes' owners and modes (kernfs.go)
 }
 
 // initHousekeeping mirrors init_cgroup_housekeeping.

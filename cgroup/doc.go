@@ -64,7 +64,8 @@
 //
 // cgroup_mutex (Globals.mu) → cgroup_threadgroup_rwsem (write side, taken
 // by migration and control changes) → css_set_lock → the leaf locks (the
-// destroy work queue, the refcount registry and warning log). Fork holds
+// destroy work queue, the refcount registry and warning log, a cgroup's
+// kernfs attributes lock). Fork holds
 // the threadgroup rwsem for reading from CanFork to PostFork/CancelFork and
 // takes css_set_lock inside it; it never takes cgroup_mutex. Controller
 // callbacks run with the locks the kernel holds at that point (css and
@@ -96,8 +97,9 @@
 //
 // # Not modelled
 //
-// kernfs inodes and permissions (write permission on the common ancestor's
-// cgroup.procs, nsdelegate), controllers' own interface files (mkdir does
+// kernfs inodes and permissions (cgroupfs checks them; the core keeps the
+// nodes' owners and modes with each cgroup, kernfs.go, and offers the
+// nsdelegate tests, nsdelegate.go), controllers' own interface files (mkdir does
 // not see them as existing names), css_reset and depends_on, v1 release
 // agents and notify_on_release, v1 name= hierarchies, remounts, rebinding
 // after boot and unmounting (v1 roots are never freed, so their root

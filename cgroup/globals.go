@@ -23,6 +23,13 @@ type Options struct {
 	// HideV2 leaves cgroup2 unmounted (cgrp_dfl_visible false), so
 	// /proc/<pid>/cgroup has no "0::" line, as on a pure v1 system.
 	HideV2 bool
+	// NSDelegate mounts cgroup2 with nsdelegate (CGRP_ROOT_NS_DELEGATE):
+	// cgroup namespaces become delegation boundaries (see nsdelegate.go).
+	NSDelegate bool
+	// PidsLocalEvents mounts cgroup2 with pids_localevents
+	// (CGRP_ROOT_PIDS_LOCAL_EVENTS, mainline 6.13): pids.events counts as
+	// v1 does. Ignored by the 4.19 flavour, which has no such option.
+	PidsLocalEvents bool
 }
 
 // Globals is one Kernel's cgroup state: the hierarchies, the controllers,
@@ -111,6 +118,7 @@ func NewGlobals(env *ns.Env, opt Options) (*Globals, error) {
 
 	// cgroup_init_early: init_cgroup_root(&cgrp_dfl_root), CSS_NO_REF.
 	g.dfl = g.newRoot(true)
+	g.dfl.flags = opt.dflFlags(env)
 	g.initCset.initCSSSet(g)
 	g.initCset.dflCgrp = &g.dfl.cgrp
 
@@ -382,6 +390,7 @@ type Root struct {
 	cgroupIDs   ida // cgroup_idr; guarded by cgroup_mutex
 	dfl         bool
 	name        string // Name(), fixed once the controllers are bound
+	flags       uint32 // CGRP_ROOT_*: mount options, fixed at boot
 }
 
 // Cgroup returns the root cgroup.

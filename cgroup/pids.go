@@ -18,11 +18,15 @@ import (
 // reaped and its last reference is put) or, in mainline, when the task is
 // reaped (pids_release, from cgroup_release in release_task).
 //
-// Not modelled: mainline's pids.peak (watermark) and, from 6.13 on v2,
-// pids.events.local and hierarchical pids.events (the counters here are
-// 4.19's in both flavours: one "max" count per cgroup, bumped on the cgroup
-// the failed fork came from); the 10 ms rate limit of cgroup_file_notify
-// (every notification is counted).
+// The Mainline flavour follows a current kernel/cgroup/pids.c (6.13+):
+// pids.peak (the watermark), and pids_event's counters (pids_events.go):
+// on v2 pids.events counts the refusals caused by this cgroup's or a
+// descendant's limit, pids.events.local those caused by its own limit; on
+// v1, or with pids_localevents, pids.events counts the refused forks that
+// came from the cgroup, as 4.19 does.
+//
+// Not modelled: the 10 ms rate limit of cgroup_file_notify (every
+// notification is counted).
 
 // PIDS_MAX is PID_MAX_LIMIT + 1 on 64-bit (4*1024*1024 + 1): the value of
 // an unlimited pids.max, which reads "max". No fork can reach it, since
@@ -60,7 +64,15 @@ type PidsCgroup struct {
 	// ("limit updates don't need to be mutex'd"); an atomic gives the same
 	// unordered semantics without a data race.
 	limit       atomic.Int64
-	eventsLimit atomic.Int64 // events_limit: pids.events "max"
+	eventsLimit atomic.Int64 // 4.19 events_limit: pids.events "max"
+
+	// Mainline: events[] and events_local[] by pidcg_event, the
+	// watermark (pids.peak) and the events_local_file notifications.
+	mainline      bool
+	events        [nrPidcgEvents]atomic.Int64
+	eventsLocal   [nrPidcgEvents]atomic.Int64
+	watermark     atomic.Int64
+	localNotified atomic.Uint64
 
 	// notified counts cgroup_file_notify(&events_file) calls.
 	notified atomic.Uint64
@@ -85,25 +97,9 @@ func (p *PidsCgroup) Current() int64 { return p.counter.Load() }
 // Limit reads limit (pids.max; PIDS_MAX means "max").
 func (p *PidsCgroup) Limit() int64 { return p.limit.Load() }
 
-// EventsLimit reads events_limit: forks from this cgroup refused because
-// this cgroup's or an ancestor's pids.max was reached.
-func (p *PidsCgroup) EventsLimit() int64 { return p.eventsLimit.Load() }
-
-// EventsNotified counts the cgroup_file_notify calls on pids.events.
-func (p *PidsCgroup) EventsNotified() uint64 { return p.notified.Load() }
-
-// RejectLog is the kernel log line pids_can_fork printed (pr_info, once per
-// cgroup, when events_limit first became 1), or "" if none was printed.
-func (p *PidsCgroup) RejectLog() string {
-	if s := p.rejectLog.Load(); s != nil {
-		return *s
-	}
-	return ""
-}
-
 // CSSAlloc mirrors pids_css_alloc: counter 0, limit PIDS_MAX, no events.
-func (pc *PidsController) CSSAlloc(_ *ns.Ctx, parent *CSS) (any, error) {
-	p := &PidsCgroup{parent: PidsOf(parent)}
+func (pc *PidsController) CSSAlloc(ctx *ns.Ctx, parent *CSS) (any, error) {
+	p := &PidsCgroup{parent: PidsOf(parent), mainline: ctx.Env.Mainline()}
 	p.limit.Store(PIDS_MAX)
 	pc.live.Add(1)
 	return p, nil
@@ -138,26 +134,31 @@ func (p *PidsCgroup) uncharge(ctx *ns.Ctx, n int64) {
 }
 
 // charge mirrors pids_charge: add n at every level below the root, ignoring
-// the limits.
+// the limits (mainline: raising each level's watermark).
 func (p *PidsCgroup) charge(n int64) {
 	for q := p; q.parent != nil; q = q.parent {
-		q.counter.Add(n)
+		q.updateWatermark(q.counter.Add(n))
 	}
 }
 
 // tryCharge mirrors pids_try_charge: add n level by level going up; the
 // first level whose new count exceeds its limit makes every level touched
-// (itself included) give n back, and is returned. nil means charged.
+// (itself included) give n back, and is returned. nil means charged. In
+// mainline each level below the failing one has raised its watermark
+// already, which the revert leaves as it is (pids.c: "not technically
+// accurate ... tolerable for the watermark").
 func (p *PidsCgroup) tryCharge(ctx *ns.Ctx, n int64) *PidsCgroup {
 	var q *PidsCgroup
 	for q = p; q.parent != nil; q = q.parent {
-		if q.counter.Add(n) > q.limit.Load() {
+		v := q.counter.Add(n)
+		if v > q.limit.Load() {
 			for r := p; r != q; r = r.parent {
 				r.cancel(ctx, n)
 			}
 			q.cancel(ctx, n)
 			return q
 		}
+		q.updateWatermark(v)
 	}
 	return nil
 }
@@ -172,10 +173,12 @@ func taskPids(m Member) *PidsCgroup {
 }
 
 // CanFork mirrors pids_can_fork: charge one task to the forking task's css
-// (cset is its css_set, stable under the threadgroup rwsem). On a refusal,
+// (cset is its css_set, stable under the threadgroup rwsem). On a refusal
+// the fork fails with EAGAIN and the refusal is counted: in 4.19,
 // events_limit of that css — the one the fork came from, whichever level's
-// limit was hit — is incremented (logging once, when it becomes 1), the
-// pids.events file is notified, and the fork fails with EAGAIN.
+// limit was hit — is incremented (logging once, when it becomes 1) and the
+// pids.events file is notified; in mainline pids_event counts it
+// (pids_events.go).
 func (pc *PidsController) CanFork(ctx *ns.Ctx, _ Member, cset *CSSSet) error {
 	ctx.Enter("pids_can_fork")
 	defer ctx.Exit("pids_can_fork")
@@ -185,11 +188,14 @@ func (pc *PidsController) CanFork(ctx *ns.Ctx, _ Member, cset *CSSSet) error {
 	if over == nil {
 		return nil
 	}
-	if p.eventsLimit.Add(1) == 1 {
-		line := "cgroup: fork rejected by pids controller in " + css.cgroup.Path()
-		p.rejectLog.Store(&line)
+	if p.mainline {
+		pidsEvent(cset.g, css, over)
+	} else {
+		if p.eventsLimit.Add(1) == 1 {
+			p.logReject(css)
+		}
+		p.notified.Add(1)
 	}
-	p.notified.Add(1)
 	return uapi.Err("clone", uapi.EAGAIN, "fork rejected by pids controller in "+css.cgroup.label()+
 		": pids.max "+strconv.FormatInt(over.limit.Load(), 10)+" reached", "pids_can_fork")
 }
@@ -332,15 +338,6 @@ func (g *Globals) ReadPidsMax(c *Cgroup) (s string, err error) {
 func (g *Globals) ReadPidsCurrent(c *Cgroup) (s string, err error) {
 	err = g.pidsFile(c, "pids.current", "read", nil, func(p *PidsCgroup) error {
 		s = strconv.FormatInt(p.counter.Load(), 10) + "\n"
-		return nil
-	})
-	return
-}
-
-// ReadPidsEvents renders pids.events (pids_events_show): "max <events_limit>".
-func (g *Globals) ReadPidsEvents(c *Cgroup) (s string, err error) {
-	err = g.pidsFile(c, "pids.events", "read", nil, func(p *PidsCgroup) error {
-		s = "max " + strconv.FormatInt(p.eventsLimit.Load(), 10) + "\n"
 		return nil
 	})
 	return

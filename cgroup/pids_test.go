@@ -38,14 +38,15 @@ type pfix struct {
 }
 
 type pidsMode struct {
-	name     string
-	v1       bool
-	mainline bool
+	name        string
+	v1          bool
+	mainline    bool
+	localEvents bool // cgroup2 mounted with pids_localevents
 }
 
 var pidsModes = []pidsMode{
-	{"v2/4.19", false, false}, {"v1/4.19", true, false},
-	{"v2/mainline", false, true}, {"v1/mainline", true, true},
+	{name: "v2/4.19"}, {name: "v1/4.19", v1: true},
+	{name: "v2/mainline", mainline: true}, {name: "v1/mainline", v1: true, mainline: true},
 }
 
 func newPidsFix(t testing.TB, m pidsMode, noEnable ...bool) *pfix {
@@ -67,7 +68,7 @@ func newPidsFix(t testing.TB, m pidsMode, noEnable ...bool) *pfix {
 		v1: m.v1, mainline: m.mainline, released: map[*task]bool{}}
 	pf.rdma.SetQuiet(true)
 	f.mem.SetQuiet(true)
-	opt := cgroup.Options{Subsys: []cgroup.Subsys{pf.rdma, pf.pc, f.mem}}
+	opt := cgroup.Options{Subsys: []cgroup.Subsys{pf.rdma, pf.pc, f.mem}, PidsLocalEvents: m.localEvents}
 	if m.v1 {
 		opt.V1 = [][]string{{"memory"}, {"pids", "rdma"}}
 	}

@@ -37,43 +37,46 @@ func (fs *FS) Root() task.Dir {
 	return d
 }
 
-// mayWrite is generic_permission for the root-owned tree: fsuid 0, or
-// CAP_DAC_OVERRIDE in the caller's user namespace with root mapped there.
-func mayWrite(t *task.Task, op string) error { return credMayWrite(t.Cred(), op) }
-
-// credMayWrite is mayWrite for credentials c.
-func credMayWrite(c *userns.Cred, op string) error {
-	if c.FSUID == 0 {
-		return nil
-	}
-	if userns.NSCapable(c, c.UserNS(), uapi.CAP_DAC_OVERRIDE) && userns.KUIDHasMapping(c.UserNS(), 0) {
-		return nil
-	}
-	return uapi.Err(op, uapi.EACCES, "the cgroup tree belongs to root", "generic_permission")
-}
-
 // cgDir is a cgroup's directory.
 type cgDir struct {
 	fs *FS
 	cg *cgroup.Cgroup
 }
 
-func (cgDir) Mode() uint32 { return task.S_IFDIR | 0o755 }
+// Mode returns S_IFDIR and the directory's permission bits.
+func (d cgDir) Mode() uint32 { return d.fs.attr(d.cg, "").Mode }
 
-func (d cgDir) files() []string {
+// Attr and Setattr implement task.Chowner.
+func (d cgDir) Attr() task.InodeAttr { return d.fs.attr(d.cg, "") }
+func (d cgDir) Setattr(t *task.Task, fn func(task.InodeAttr) (task.InodeAttr, error)) error {
+	return chownable{d.fs, d.cg, ""}.Setattr(t, fn)
+}
+
+func (d cgDir) files() []string { return d.fs.files(d.cg) }
+
+// files lists c's interface files in name order: the core files of its
+// hierarchy kind, and the pids controller's where its css is visible (not
+// on a root): pids.current, pids.events, pids.max, and in mainline
+// pids.peak and, on v2, pids.events.local.
+func (fs *FS) files(c *cgroup.Cgroup) []string {
 	var names []string
-	if !d.cg.Root().IsDfl() {
+	if !c.Root().IsDfl() {
 		names = []string{"cgroup.procs", "tasks"}
 	} else {
 		names = []string{"cgroup.controllers", "cgroup.max.depth", "cgroup.max.descendants",
 			"cgroup.procs", "cgroup.stat", "cgroup.subtree_control", "cgroup.threads"}
-		if d.cg.Parent() != nil {
+		if c.Parent() != nil {
 			names = append(names, "cgroup.events", "cgroup.type")
 		}
 	}
-	// The pids controller's files, where its css is visible (not on a root).
-	if _, err := d.fs.g.ReadPidsCurrent(d.cg); err == nil {
+	if _, err := fs.g.ReadPidsCurrent(c); err == nil {
 		names = append(names, "pids.current", "pids.events", "pids.max")
+		if fs.k.Env.Mainline() {
+			names = append(names, "pids.peak")
+			if c.Root().IsDfl() {
+				names = append(names, "pids.events.local")
+			}
+		}
 	}
 	sort.Strings(names)
 	return names
@@ -105,38 +108,62 @@ func (d cgDir) Readdir(*task.Task) ([]string, error) {
 	return append(names, kids...), nil
 }
 
-// Mkdir mirrors cgroup_mkdir through kernfs: permission, then the core's checks.
-func (d cgDir) Mkdir(t *task.Task, name string, _ uint32) error {
-	if err := mayWrite(t, "mkdir"); err != nil {
-		return err
+// Mkdir mirrors mkdir(2) in a cgroup directory: the VFS's checks (a name
+// longer than NAME_MAX is ENAMETOOLONG, an existing child or file EEXIST,
+// then may_create: write and search permission on the directory, EACCES),
+// then cgroup_mkdir (the core's checks). The new directory has mode &
+// 01777 and, with its files, belongs to the caller's fsuid and fsgid
+// (cgroup_kn_set_ugid).
+func (d cgDir) Mkdir(t *task.Task, name string, mode uint32) error {
+	if len(name) > 255 {
+		return uapi.Err("mkdir", uapi.ENAMETOOLONG, "name longer than NAME_MAX (255)", "link_path_walk")
+	}
+	if name == "." || name == ".." {
+		return uapi.Err("mkdir", uapi.EEXIST, name+" exists", "filename_create")
 	}
 	if c := d.cg.Child(name); c != nil && !c.IsDead() {
-		return uapi.Err("mkdir", uapi.EEXIST, name+" exists", "kernfs_iop_mkdir")
+		return uapi.Err("mkdir", uapi.EEXIST, name+" exists", "filename_create")
 	}
 	for _, f := range d.files() {
 		if f == name {
-			return uapi.Err("mkdir", uapi.EEXIST, name+" exists", "kernfs_iop_mkdir")
+			return uapi.Err("mkdir", uapi.EEXIST, name+" exists", "filename_create")
 		}
 	}
-	_, err := d.fs.g.Mkdir(t.Ctx(), d.cg, name)
-	return err
-}
-
-// Rmdir mirrors cgroup_rmdir: the child must be a cgroup (ENOTDIR for a file,
-// ENOENT for nothing), then the core's checks (EBUSY when populated or with
-// children).
-func (d cgDir) Rmdir(t *task.Task, name string) error {
-	if err := mayWrite(t, "rmdir"); err != nil {
+	if err := d.fs.mayCreate(t, d.cg); err != nil {
 		return err
 	}
+	c, err := d.fs.g.Mkdir(t.Ctx(), d.cg, name)
+	if err != nil {
+		return err
+	}
+	_ = d.fs.setattr(c, "", func(a task.InodeAttr) (task.InodeAttr, error) {
+		a.Mode = task.S_IFDIR | mode&0o1777
+		return a, nil
+	})
+	cred := t.Cred()
+	d.fs.setUgid(c, append([]string{""}, d.fs.files(c)...), cred.FSUID, cred.FSGID)
+	return nil
+}
+
+// Rmdir mirrors rmdir(2) of a child of a cgroup directory: the victim must
+// exist (ENOENT); may_delete: write and search permission on the directory
+// (EACCES), the sticky-bit rule (EPERM), a file is ENOTDIR; then
+// cgroup_rmdir (EBUSY when populated or with children).
+func (d cgDir) Rmdir(t *task.Task, name string) error {
 	c := d.cg.Child(name)
 	if c == nil || c.IsDead() {
 		for _, f := range d.files() {
 			if f == name {
-				return uapi.Err("rmdir", uapi.ENOTDIR, name+" is a file", "kernfs_iop_rmdir")
+				if err := d.fs.mayDelete(t, d.cg, d.fs.attr(d.cg, f)); err != nil {
+					return err
+				}
+				return uapi.Err("rmdir", uapi.ENOTDIR, name+" is a file", "may_delete")
 			}
 		}
-		return uapi.Err("rmdir", uapi.ENOENT, name+": no such cgroup", "kernfs_iop_rmdir")
+		return uapi.Err("rmdir", uapi.ENOENT, name+": no such cgroup", "may_delete")
+	}
+	if err := d.fs.mayDelete(t, d.cg, d.fs.attr(c, "")); err != nil {
+		return err
 	}
 	return d.fs.g.Rmdir(t.Ctx(), c)
 }
@@ -146,29 +173,41 @@ type cgFile struct {
 	fs   *FS
 	cg   *cgroup.Cgroup
 	name string
-	cred *userns.Cred // f_cred once opened (no reference: the File holds one)
+	cred *userns.Cred    // f_cred once opened (no reference: the File holds one)
+	ns   cgroup.CgroupNS // mainline: the opener's cgroup namespace, referenced
 }
 
-func (f cgFile) Mode() uint32 {
-	switch f.name {
-	case "cgroup.controllers", "cgroup.events", "cgroup.stat", "pids.current", "pids.events":
-		return task.S_IFREG | 0o444
-	}
-	return task.S_IFREG | 0o644
+// Mode returns S_IFREG and the file's permission bits.
+func (f cgFile) Mode() uint32 { return f.fs.attr(f.cg, f.name).Mode }
+
+// Attr and Setattr implement task.Chowner.
+func (f cgFile) Attr() task.InodeAttr { return f.fs.attr(f.cg, f.name) }
+func (f cgFile) Setattr(t *task.Task, fn func(task.InodeAttr) (task.InodeAttr, error)) error {
+	return chownable{f.fs, f.cg, f.name}.Setattr(t, fn)
 }
 
-// Open checks the file mode against the opener.
+// Open mirrors may_open's permission check (EACCES) and cgroup_file_open,
+// which in mainline (5.16+) takes a reference on the opener's cgroup
+// namespace for the life of the open file.
 func (f cgFile) Open(t *task.Task, flags int) (task.FileOps, error) {
-	if flags&task.O_ACCMODE != task.O_RDONLY {
-		if f.Mode()&0o200 == 0 {
-			return nil, uapi.Err("open", uapi.EACCES, f.name+" is read-only", "generic_permission")
-		}
-		if err := mayWrite(t, "open"); err != nil {
-			return nil, err
-		}
+	if err := f.fs.mayOpen(t, f.cg, f.name, flags); err != nil {
+		return nil, err
 	}
 	f.cred = t.Cred()
+	if t.Ctx().Env.Mainline() {
+		f.ns = t.CgroupNS()
+		f.ns.Get()
+	}
 	return f, nil
+}
+
+// Pinned reports the cgroup namespace a mainline open file holds, for
+// invariant checkers (task.File.Pinned), when it is a namespace object.
+func (f cgFile) Pinned() ns.Namespace {
+	if n, ok := f.ns.(ns.Namespace); ok {
+		return n
+	}
+	return nil
 }
 
 // pidVnr numbers members as reader's active pid namespace sees them.
@@ -216,6 +255,10 @@ func (f cgFile) Read(r *task.Task, off int64, n int) ([]byte, error) {
 		s, err = g.ReadPidsCurrent(f.cg)
 	case "pids.events":
 		s, err = g.ReadPidsEvents(f.cg)
+	case "pids.events.local":
+		s, err = g.ReadPidsEventsLocal(f.cg)
+	case "pids.peak":
+		s, err = g.ReadPidsPeak(f.cg)
 	}
 	if err != nil {
 		return nil, err
@@ -231,12 +274,24 @@ func (f cgFile) Read(r *task.Task, off int64, n int) ([]byte, error) {
 	return b, nil
 }
 
-// Write hands the buffer to the core's parser for the file.
+// Write mirrors cgroup_file_write: first the nsdelegate rule (EPERM), then
+// the file's write handler; a file without one is EINVAL.
 func (f cgFile) Write(w *task.Task, _ int64, p []byte) (int, error) {
 	g, ctx := f.fs.g, w.Ctx()
+	if _, n := f.migrationCreds(w); n != nil {
+		if err := g.CheckFileWriteNS(f.cg, f.name, n); err != nil {
+			return 0, err
+		}
+	}
 	switch f.name {
 	case "cgroup.subtree_control":
-		return g.WriteSubtreeControl(ctx, f.cg, p)
+		cred := w.Cred()
+		before := f.fs.controllerFiles(f.cg)
+		n, err := g.WriteSubtreeControl(ctx, f.cg, p)
+		if err == nil {
+			f.fs.chownPopulated(f.cg, before, cred.FSUID, cred.FSGID)
+		}
+		return n, err
 	case "cgroup.type":
 		return g.WriteType(ctx, f.cg, p)
 	case "cgroup.max.depth":
@@ -244,30 +299,13 @@ func (f cgFile) Write(w *task.Task, _ int64, p []byte) (int, error) {
 	case "cgroup.max.descendants":
 		return g.WriteMaxDescendants(ctx, f.cg, p)
 	case "cgroup.procs":
-		return g.WriteProcs(ctx, f.cg, p, f.lookup(w), f.permission(w))
+		return g.WriteProcs(ctx, f.cg, p, f.lookup(w), f.procsPermission(w))
 	case "cgroup.threads", "tasks": // v1 tasks moves one thread (cgroup1_tasks_write)
-		return g.WriteThreads(ctx, f.cg, p, f.lookup(w), f.permission(w))
+		return g.WriteThreads(ctx, f.cg, p, f.lookup(w), f.procsPermission(w))
 	case "pids.max":
 		return g.WritePidsMax(ctx, f.cg, p)
 	}
 	return 0, uapi.Err("write", uapi.EINVAL, f.name+" cannot be written", "cgroup_file_write")
-}
-
-// permission mirrors cgroup_procs_write_permission on v2: write access to
-// the common ancestor's cgroup.procs, which in this root-owned tree is
-// mayWrite, judged with the writer's credentials in 4.19 (current_cred) and
-// with the opener's since 5.16 (override_creds(of->file->f_cred),
-// CVE-2021-4197). nsdelegate is not modelled; neither is v1's euid rule
-// (__cgroup1_procs_write), so v1 gets nil.
-func (f cgFile) permission(w *task.Task) cgroup.ProcsPermission {
-	if !f.cg.Root().IsDfl() {
-		return nil
-	}
-	c := w.Cred()
-	if w.Ctx().Env.Mainline() && f.cred != nil {
-		c = f.cred
-	}
-	return func(_, _ *cgroup.Cgroup, _ cgroup.Member) error { return credMayWrite(c, "write") }
 }
 
 // lookup resolves a pid written to cgroup.procs in the writer's namespace:
@@ -295,4 +333,10 @@ func (f cgFile) lookup(w *task.Task) cgroup.ProcsLookup {
 	}
 }
 
-func (cgFile) Release(*ns.Ctx) {}
+// Release mirrors cgroup_file_release: mainline puts the opener's cgroup
+// namespace.
+func (f cgFile) Release(ctx *ns.Ctx) {
+	if f.ns != nil {
+		f.ns.Put(ctx)
+	}
+}

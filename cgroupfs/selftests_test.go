@@ -22,6 +22,7 @@ package cgroupfs_test
 // threaded one) are cgroup.TestControllers standing in for them.
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -483,15 +484,13 @@ func TestCgcoreDestroy(t *testing.T) {
 // credentials of the open, not those of the write.
 //
 // The selftest chowns a's and b's cgroup.procs to an unprivileged euid,
-// opens b's with that euid, then writes with euid 0 and expects EACCES.
-// chown(2) of cgroup files (delegation) is not modelled: without it the
-// lesser euid cannot open b's cgroup.procs for writing at all (EACCES at
-// open, as on a kernel where the file stays root's 0644). The converse
+// opens b's with that euid (allowed: the file is its own), then writes "0"
+// with euid 0 and expects EACCES: the opener may not write the common
+// ancestor's (the root's) cgroup.procs. 4.19 checks the writer's
+// credentials at write time (cgroup_procs_write_permission on
+// current_cred), so there the root writer moves itself to b. The converse
 // checks the same rule the other way round: root opens b's cgroup.procs,
-// drops its euid, then writes. 4.19 checks the writer's credentials at
-// write time (cgroup_procs_write_permission on current_cred: the common
-// ancestor's cgroup.procs is root's 0644, EACCES); mainline uses the
-// opener's (override_creds(of->file->f_cred)), so the write succeeds.
+// drops its euid, then writes: 4.19 refuses (EACCES), mainline allows.
 func TestCgcoreLesserEuidOpen(t *testing.T) {
 	eachFlavour(t, func(t *testing.T, f kernsim.Flavour) {
 		const testEUID = 65534 // nobody
@@ -501,23 +500,33 @@ func TestCgcoreLesserEuidOpen(t *testing.T) {
 		s.create(a)
 		s.create(b)
 		require.NoError(t, s.enter(a))
+		require.NoError(t, s.self.Chown(a+"/cgroup.procs", testEUID, -1))
+		require.NoError(t, s.self.Chown(b+"/cgroup.procs", testEUID, -1))
 
 		// seteuid(test_euid); open(b/cgroup.procs, O_RDWR); seteuid(saved)
 		require.NoError(t, s.self.Setresuid(-1, testEUID, -1))
-		s.fails(uapi.EACCES, "open b/cgroup.procs O_RDWR with euid 65534", func() error {
-			_, err := s.self.OpenFlags(b+"/cgroup.procs", task.O_RDWR)
-			return err
-		})
-		require.NoError(t, s.self.Setresuid(-1, 0, -1))
-		t.Run("chown", func(t *testing.T) {
-			t.Skip("chown(2) of cgroup files (delegation) is not modelled: the selftest's own open as euid 65534 cannot succeed")
-		})
-
-		// The converse: opened by root, written with euid 65534.
 		fd, err := s.self.OpenFlags(b+"/cgroup.procs", task.O_RDWR)
 		require.NoError(t, err)
-		require.NoError(t, s.self.Setresuid(-1, testEUID, -1))
+		require.NoError(t, s.self.Setresuid(-1, 0, -1))
 		procs := fmt.Sprintf("%d\n", s.self.PID())
+		if f == kernsim.Mainline {
+			s.fails(uapi.EACCES, "write with euid 0 through the fd opened with euid 65534", func() error {
+				_, err := s.self.Write(fd, []byte("0"))
+				return err
+			})
+			require.Equal(t, procs, s.read(a, "cgroup.procs"))
+		} else {
+			_, err := s.self.Write(fd, []byte("0"))
+			require.NoError(t, err, "4.19: the writer's credentials")
+			require.Equal(t, procs, s.read(b, "cgroup.procs"))
+			require.NoError(t, s.enter(a))
+		}
+		require.NoError(t, s.self.Close(fd))
+
+		// The converse: opened by root, written with euid 65534.
+		fd, err = s.self.OpenFlags(b+"/cgroup.procs", task.O_RDWR)
+		require.NoError(t, err)
+		require.NoError(t, s.self.Setresuid(-1, testEUID, -1))
 		if f == kernsim.Linux419 {
 			s.fails(uapi.EACCES, "write through root's fd with euid 65534 (4.19: write-time credentials)", func() error {
 				_, err := s.self.Write(fd, []byte("0"))
@@ -541,10 +550,59 @@ func TestCgcoreLesserEuidOpen(t *testing.T) {
 
 // test_cgcore_lesser_ns_open (mainline only): the same rule for the cgroup
 // namespace at open time. The selftest skips unless cgroup2 is mounted with
-// nsdelegate, and needs clone(CLONE_NEWCGROUP).
+// nsdelegate. From b it clones a child with CLONE_NEWCGROUP | CLONE_FILES
+// (a namespace rooted at b) that opens b's cgroup.procs; back in a, the
+// parent writes "0" through that fd and expects ENOENT: the opener's
+// namespace cannot see a. 4.19 judges the writer's namespace
+// (init_cgroup_ns), so there the write moves the parent to b. It runs once
+// nsproxy holds cgroup namespaces (clone(CLONE_NEWCGROUP) is EINVAL until
+// then).
 func TestCgcoreLesserNsOpen(t *testing.T) {
-	t.Parallel()
-	t.Skip("not modelled: the nsdelegate mount option (the selftest itself skips without it) and new cgroup namespaces (CLONE_NEWCGROUP gives EINVAL)")
+	eachFlavour(t, func(t *testing.T, f kernsim.Flavour) {
+		const testEUID = 65534
+		k := kernsimtest.Boot(t, kernsim.Config{Flavour: f, Cgroup: cgroup.Options{
+			Subsys: []cgroup.Subsys{cgroup.NewPidsController()}, NSDelegate: true}})
+		self, err := k.Init().Clone(task.CloneArgs{Flags: uapi.CloneFlags(uapi.SIGCHLD), Comm: "selftest"})
+		require.NoError(t, err)
+		s := &cgSelftest{t: t, k: k, f: f, self: self, root: root}
+		a := s.name("cg_test_a")
+		b := s.name("cg_test_b")
+		s.create(a)
+		s.create(b)
+		t.Cleanup(func() {
+			_ = s.enter(s.root)
+			_ = s.self.Rmdir(b)
+			_ = s.self.Rmdir(a)
+		})
+		require.NoError(t, s.enter(b))
+		require.NoError(t, s.self.Chown(b+"/cgroup.procs", testEUID, -1))
+
+		child, err := s.self.Clone(task.CloneArgs{Flags: uapi.CLONE_NEWCGROUP | uapi.CLONE_FILES | uapi.CLONE_VM | uapi.CloneFlags(uapi.SIGCHLD)})
+		if errors.Is(err, uapi.EINVAL) {
+			t.Skip("cgroup namespaces are not wired into nsproxy yet: clone(CLONE_NEWCGROUP) is EINVAL")
+		}
+		require.NoError(t, err)
+		fd, err := child.OpenFlags(b+"/cgroup.procs", task.O_RDWR) // lesser_ns_open_thread_fn
+		require.NoError(t, err)
+		require.NoError(t, child.Exit(0))
+		_, _, err = s.self.Wait(child.PID(), 0)
+		require.NoError(t, err)
+
+		require.NoError(t, s.enter(a))
+		procs := fmt.Sprintf("%d\n", s.self.PID())
+		if f == kernsim.Mainline {
+			s.fails(uapi.ENOENT, "write through the fd opened in the namespace rooted at b", func() error {
+				_, err := s.self.Write(fd, []byte("0"))
+				return err
+			})
+			require.Equal(t, procs, s.read(a, "cgroup.procs"))
+		} else {
+			_, err := s.self.Write(fd, []byte("0"))
+			require.NoError(t, err, "4.19: the writer's namespace")
+			require.Equal(t, procs, s.read(b, "cgroup.procs"))
+		}
+		require.NoError(t, s.self.Close(fd))
+	})
 }
 
 // ---- test_pids.c (mainline only) -------------------------------------
@@ -579,12 +637,12 @@ func TestPidsMax(t *testing.T) {
 }
 
 // test_pids_events: a fork from the child refused by the parent's pids.max.
-// The selftest needs the pids_localevents mount option (6.13+) and skips
-// without it, so on 4.19 it does not run; there it checks child "max 0",
-// parent "max 1" (mainline's hierarchical pids.events). 4.19 counts the
-// refusal in the forking cgroup (pids_can_fork bumps events_limit of the
-// current task's css): child "max 1", parent "max 0". The simulator keeps
-// 4.19's counters in both flavours (see cgroup/pids.go).
+// The selftest runs where the kernel knows the pids_localevents feature
+// (6.13+, cgroup_feature), so not on 4.19; without the option mounted it
+// checks child "max 0", parent "max 1" (mainline's hierarchical
+// pids.events). 4.19 counts the refusal in the forking cgroup
+// (pids_can_fork bumps events_limit of the current task's css): child
+// "max 1", parent "max 0".
 func TestPidsEvents(t *testing.T) {
 	eachFlavour(t, func(t *testing.T, f kernsim.Flavour) {
 		s := pidsSelftest(t, f)
@@ -611,8 +669,10 @@ func TestPidsEvents(t *testing.T) {
 		_, _, err = s.self.Wait(pid.PID(), 0)
 		require.NoError(t, err)
 
-		if f == kernsim.Mainline {
-			t.Skip("mainline's hierarchical pids.events (6.13: child max 0, parent max 1) is not modelled: the simulator counts as 4.19 does")
+		if f == kernsim.Mainline { // pids_event: counted where the limit was hit
+			require.Equal(t, "max 0\n", childEvents)
+			require.Equal(t, "max 1\n", parentEvents)
+			return
 		}
 		require.Equal(t, "max 1\n", childEvents)
 		require.Equal(t, "max 0\n", parentEvents)

@@ -8,9 +8,9 @@ import (
 
 // cgroupFile is /proc/<pid>/cgroup (kernel/cgroup/cgroup.c proc_cgroup_show):
 // one "<hierarchy id>:<controllers>:<path>" line per mounted hierarchy, v1
-// first, then "0::<path>" for cgroup2. Paths are relative to the root cgroup
-// (cgroup namespaces, which would make them relative to the reader's
-// namespace root, are not modelled yet).
+// first, then "0::<path>" for cgroup2. Paths are relative to the root of
+// the reader's cgroup namespace on each hierarchy (cgroup_path_ns_locked
+// with current->nsproxy->cgroup_ns): "/.." steps for a cgroup outside it.
 type cgroupFile struct{ t *task.Task }
 
 func (cgroupFile) Mode() uint32 { return task.S_IFREG | 0o444 }
@@ -28,7 +28,7 @@ func (f cgroupFile) Read(r *task.Task, off int64, n int) ([]byte, error) {
 		return nil, uapi.Err("read", uapi.ESRCH, "the task has been reaped", "proc_cgroup_show")
 	}
 	k := f.t.Kernel()
-	text, err := k.Cgroup.ProcCgroupTask(r.Ctx(), f.t.CgroupTask(), f.t.Exiting(), k.Cgroup.InitCSSSet())
+	text, err := k.Cgroup.ProcCgroupTask(r.Ctx(), f.t.CgroupTask(), f.t.Exiting(), r.CgroupNS().RootCSet())
 	if err != nil {
 		return nil, err
 	}

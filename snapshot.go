@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kernsim/kernsim/nsproxy"
+	"github.com/kernsim/kernsim/nsproxy/cgroupns"
 	"github.com/kernsim/kernsim/nsproxy/ipcns"
 	"github.com/kernsim/kernsim/nsproxy/mntns"
 	"github.com/kernsim/kernsim/nsproxy/ns"
@@ -54,7 +55,7 @@ func (k *Kernel) Snapshot() Snapshot {
 	add("static init_nsproxy count=%d", k.InitNSProxy.Count())
 	add("static init_user_ns count=%d", k.UserNS.Init.Count())
 	add("static init_uts_ns count=%d name=%q", k.UTS.Init.Count(), k.UTS.Init.Nodename())
-	for _, n := range []ns.Namespace{k.Mnt.Init, k.IPC.Init, k.PidNS.Init, k.Other.NET, k.Other.CGROUP} {
+	for _, n := range []ns.Namespace{k.Mnt.Init, k.IPC.Init, k.PidNS.Init, k.Other.NET, k.CgroupNS.Init} {
 		add("static %s count=%d", n.NS().Link(), n.Count())
 	}
 	add("static init_pid_ns pid_allocated=%#x last_pid=%d", k.PidNS.Init.PidAllocated(), k.PidNS.Init.LastPid())
@@ -108,8 +109,11 @@ func (k *Kernel) Check() error {
 	mntNSs := []*mntns.Namespace{k.Mnt.Init}
 	ipcNSs := []*ipcns.Namespace{k.IPC.Init}
 	timeNSs := []*timens.Namespace{k.Time.Init}
+	cgNSs := []*cgroupns.Namespace{k.CgroupNS.Init}
 	for _, o := range k.Refs().Objects() {
 		switch v := o.(type) {
+		case *cgroupns.Namespace:
+			cgNSs = append(cgNSs, v)
 		case *timens.Namespace:
 			timeNSs = append(timeNSs, v)
 		case *ipcns.Namespace:
@@ -226,6 +230,11 @@ func (k *Kernel) Check() error {
 				c++
 			}
 		}
+		for _, o := range cgNSs[1:] { // and init_cgroup_ns
+			if o.UserNS() == u {
+				c++
+			}
+		}
 		expect(u.Link(), u.Count(), c+fileRefs(u))
 	}
 	for _, n := range mntNSs {
@@ -270,8 +279,20 @@ func (k *Kernel) Check() error {
 		}
 		expect(n.Link(), n.Count(), c+fileRefs(n))
 	}
-	bases := map[ns.Namespace]int64{k.Other.NET: 1, k.Other.CGROUP: 2}
-	for _, n := range []ns.Namespace{k.Other.NET, k.Other.CGROUP} {
+	for _, n := range cgNSs {
+		var c int64
+		if n == k.CgroupNS.Init {
+			c = 2 // static: init_nsproxy's and one more
+		}
+		for _, p := range proxies {
+			if p.CGROUP() == n {
+				c++
+			}
+		}
+		expect(n.Link(), n.Count(), c+fileRefs(n))
+	}
+	bases := map[ns.Namespace]int64{k.Other.NET: 1}
+	for _, n := range []ns.Namespace{k.Other.NET} {
 		c := bases[n]
 		for _, p := range proxies {
 			if p.Namespace(n.NS().Type()) == n {

@@ -35,7 +35,7 @@ func storyCountsOf(k *kernsim.Kernel) storyCounts {
 		MNT:         k.Mnt.Init.Count(),
 		IPC:         k.IPC.Init.Count(),
 		NET:         k.Other.NET.Count(),
-		CGROUP:      k.Other.CGROUP.Count(),
+		CGROUP:      k.CgroupNS.Init.Count(),
 		PID:         k.PidNS.Init.Count(),
 	}
 }
@@ -132,13 +132,13 @@ func TestUTSStory(t *testing.T) {
 	require.Same(t, k.UserNS.Init, bu.UserNS())
 	require.GreaterOrEqual(t, bu.Inum(), ns.PROC_DYNAMIC_FIRST)
 	for _, other := range []uint32{k.UTS.Init.Inum(), k.UserNS.Init.Inum(), k.Mnt.Init.Inum(), k.Other.NET.Inum(),
-		k.IPC.Init.Inum(), k.PidNS.Init.Inum(), k.Other.CGROUP.Inum()} {
+		k.IPC.Init.Inum(), k.PidNS.Init.Inum(), k.CgroupNS.Init.Inum()} {
 		require.NotEqual(t, other, bu.Inum())
 	}
 	require.Same(t, k.Mnt.Init, bp.MNT())
 	require.Same(t, k.IPC.Init, bp.IPC())
 	require.Same(t, k.Other.NET, bp.NET())
-	require.Same(t, k.Other.CGROUP, bp.CGROUP())
+	require.Same(t, k.CgroupNS.Init, bp.CGROUP())
 	require.Same(t, k.PidNS.Init, bp.PIDForChildren())
 	want = prev.plusNSProxy(1)
 	want.InitUser += 2 // B's cred + the new uts namespace's owner reference

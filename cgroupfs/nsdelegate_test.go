@@ -1,7 +1,6 @@
 package cgroupfs_test
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -13,15 +12,10 @@ import (
 	"github.com/kernsim/kernsim/uapi"
 )
 
-// unshareCgroupNS puts t in a new cgroup namespace, or skips the test while
-// nsproxy does not hold cgroup namespaces (unshare is EINVAL then).
+// unshareCgroupNS puts t in a new cgroup namespace.
 func unshareCgroupNS(t *testing.T, tk *task.Task) {
 	t.Helper()
-	err := tk.Unshare(uapi.CLONE_NEWCGROUP)
-	if errors.Is(err, uapi.EINVAL) {
-		t.Skip("cgroup namespaces are not wired into nsproxy yet: unshare(CLONE_NEWCGROUP) is EINVAL")
-	}
-	require.NoError(t, err)
+	require.NoError(t, tk.Unshare(uapi.CLONE_NEWCGROUP))
 }
 
 // cgroup2 mounted with nsdelegate, through the syscalls: a root process in

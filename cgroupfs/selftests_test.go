@@ -22,7 +22,6 @@ package cgroupfs_test
 // threaded one) are cgroup.TestControllers standing in for them.
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -578,9 +577,6 @@ func TestCgcoreLesserNsOpen(t *testing.T) {
 		require.NoError(t, s.self.Chown(b+"/cgroup.procs", testEUID, -1))
 
 		child, err := s.self.Clone(task.CloneArgs{Flags: uapi.CLONE_NEWCGROUP | uapi.CLONE_FILES | uapi.CLONE_VM | uapi.CloneFlags(uapi.SIGCHLD)})
-		if errors.Is(err, uapi.EINVAL) {
-			t.Skip("cgroup namespaces are not wired into nsproxy yet: clone(CLONE_NEWCGROUP) is EINVAL")
-		}
 		require.NoError(t, err)
 		fd, err := child.OpenFlags(b+"/cgroup.procs", task.O_RDWR) // lesser_ns_open_thread_fn
 		require.NoError(t, err)

@@ -1,6 +1,7 @@
 package nsproxy
 
 import (
+	"github.com/kernsim/kernsim/nsproxy/cgroupns"
 	"github.com/kernsim/kernsim/nsproxy/initns"
 	"github.com/kernsim/kernsim/nsproxy/ipcns"
 	"github.com/kernsim/kernsim/nsproxy/mntns"
@@ -24,6 +25,8 @@ type Installer struct {
 	// private copy (1) when mainline's setns combines it with other flags.
 	MntFSUsers int
 	Active     *pidns.Namespace // task_active_pid_ns(current)
+	// Current is the caller as create_new_namespaces needs it (prepare_nsset).
+	Current Current
 	// NewCred is set by userns_install: the credentials the caller must commit.
 	NewCred *userns.Cred
 }
@@ -45,6 +48,8 @@ func Install(ctx *ns.Ctx, p *NSProxy, in *Installer, target ns.Namespace) error 
 		return mntnsInstall(ctx, p, in, n)
 	case *ipcns.Namespace:
 		return ipcnsInstall(ctx, p, in, n)
+	case *cgroupns.Namespace:
+		return cgroupnsInstall(ctx, p, in, n)
 	case *timens.Namespace:
 		return timensInstall(ctx, p, in, n)
 	case *initns.Namespace:
@@ -150,6 +155,20 @@ func CommitTime(ctx *ns.Ctx, p *NSProxy) {
 	}
 }
 
+// cgroupnsInstall mirrors cgroupns_install (kernel/cgroup/namespace.c): the
+// EPERM rule (cgroupns.Install), nothing to do when the target is already
+// the set's namespace, else the swap.
+func cgroupnsInstall(ctx *ns.Ctx, p *NSProxy, in *Installer, n *cgroupns.Namespace) error {
+	swap, err := cgroupns.Install(ctx, in.Cred, p.cgroup, n)
+	if err != nil || !swap {
+		return err
+	}
+	n.Get()
+	p.cgroup.Put(ctx)
+	p.cgroup = n
+	return nil
+}
+
 // initnsInstall mirrors the install operation of a type modelled by its initial
 // namespace only. All need CAP_SYS_ADMIN in the target's owner and in the
 // caller's user namespace (EPERM); mntns_install also needs CAP_SYS_CHROOT in
@@ -177,13 +196,7 @@ func initnsInstall(ctx *ns.Ctx, p *NSProxy, in *Installer, n *initns.Namespace) 
 	return nil
 }
 
-func (p *NSProxy) slot(t ns.Type) **initns.Namespace {
-	switch t {
-	case ns.NET:
-		return &p.net
-	}
-	return &p.cgroup
-}
+func (p *NSProxy) slot(ns.Type) **initns.Namespace { return &p.net }
 
 // pidnsInstall mirrors pidns_install (kernel/pid_namespace.c): CAP_SYS_ADMIN in
 // the target's owner and in the caller's user namespace (EPERM); the target

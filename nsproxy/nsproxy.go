@@ -3,6 +3,8 @@ package nsproxy
 import (
 	"strconv"
 
+	"github.com/kernsim/kernsim/cgroup"
+	"github.com/kernsim/kernsim/nsproxy/cgroupns"
 	"github.com/kernsim/kernsim/nsproxy/initns"
 	"github.com/kernsim/kernsim/nsproxy/ipcns"
 	"github.com/kernsim/kernsim/nsproxy/mntns"
@@ -15,6 +17,16 @@ import (
 	"github.com/kernsim/kernsim/uapi"
 )
 
+// Current is what create_new_namespaces reads of the calling task besides
+// its nsproxy: its credentials (copy_cgroup_ns tests ns_capable with them),
+// its cgroups (a new cgroup namespace is rooted at its css_set) and its
+// active pid namespace (copy_pid_ns).
+type Current struct {
+	Cred    *userns.Cred
+	Cgroups *cgroup.TaskCgroups
+	Active  *pidns.Namespace
+}
+
 // NSProxy mirrors struct nsproxy (include/linux/nsproxy.h, 4.19).
 type NSProxy struct {
 	count          refcount.Atomic
@@ -24,7 +36,7 @@ type NSProxy struct {
 	pidForChildren *pidns.Namespace
 	net            *initns.Namespace
 	time           timens.Slots // mainline (5.6): time_ns, time_ns_for_children; empty in 4.19
-	cgroup         *initns.Namespace
+	cgroup         *cgroupns.Namespace
 	id             uint64 // creation sequence, for listings
 	static         bool   // init_nsproxy
 	node           refcount.Node
@@ -35,9 +47,9 @@ type NSProxy struct {
 // simulator does not run as a Task) and init (pid 1), which inherits it through
 // the fork fast path. Kernel threads would add theirs; none are simulated. It
 // takes no namespace references: their boot counts already include it.
-func NewInit(uts *utsns.Globals, ipc *ipcns.Globals, pid *pidns.Globals, mnt *mntns.Globals, other *initns.Globals, time *timens.Globals) *NSProxy {
+func NewInit(uts *utsns.Globals, ipc *ipcns.Globals, pid *pidns.Globals, mnt *mntns.Globals, cg *cgroupns.Globals, other *initns.Globals, time *timens.Globals) *NSProxy {
 	p := &NSProxy{uts: uts.Init, ipc: ipc.Init, mnt: mnt.Init, pidForChildren: pid.Init,
-		net: other.NET, cgroup: other.CGROUP, static: true}
+		net: other.NET, cgroup: cg.Init, static: true}
 	if time != nil {
 		p.time = time.InitSlots()
 	}
@@ -61,7 +73,7 @@ func (p *NSProxy) PIDForChildren() *pidns.Namespace { return p.pidForChildren }
 func (p *NSProxy) NET() *initns.Namespace { return p.net }
 
 // CGROUP returns the cgroup namespace without taking a reference.
-func (p *NSProxy) CGROUP() *initns.Namespace { return p.cgroup }
+func (p *NSProxy) CGROUP() *cgroupns.Namespace { return p.cgroup }
 
 // TimeNS returns time_ns (mainline; nil in 4.19) without a reference.
 func (p *NSProxy) TimeNS() *timens.Namespace { return p.time.TimeNS }
@@ -156,7 +168,7 @@ func (p *NSProxy) ID() uint64 { return p.id }
 // each CLONE_NEW* flag, a new reference on the old one otherwise), in the
 // kernel's order: mnt, uts, ipc, pid_for_children, cgroup, net. The first
 // failure unwinds the references taken so far, in reverse, and is returned.
-func CreateNewNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, userNS *userns.Namespace, active *pidns.Namespace) (*NSProxy, error) {
+func CreateNewNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, userNS *userns.Namespace, cur Current) (*NSProxy, error) {
 	ctx.Enter("create_new_namespaces")
 	defer ctx.Exit("create_new_namespaces")
 	p, _ := ctx.Env.Caches.NSProxy.Get().(*NSProxy) // kmem_cache_alloc(nsproxy_cachep)
@@ -175,10 +187,10 @@ func CreateNewNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, userN
 	if p.ipc, err = ipcns.CopyIPCs(ctx, flags, userNS, old.ipc); err != nil {
 		return nil, p.unwind(ctx, err)
 	}
-	if p.pidForChildren, err = pidns.CopyPidNS(ctx, flags, userNS, old.pidForChildren, active); err != nil {
+	if p.pidForChildren, err = pidns.CopyPidNS(ctx, flags, userNS, old.pidForChildren, cur.Active); err != nil {
 		return nil, p.unwind(ctx, err)
 	}
-	if p.cgroup, err = old.cgroup.Copy(ctx, flags); err != nil {
+	if p.cgroup, err = cgroupns.CopyCgroupNS(ctx, flags, userNS, cur.Cred, cur.Cgroups, old.cgroup); err != nil {
 		return nil, p.unwind(ctx, err)
 	}
 	if p.net, err = old.net.Copy(ctx, flags); err != nil {
@@ -248,7 +260,7 @@ func nsproxyFlags(ctx *ns.Ctx) uapi.CloneFlags {
 // CLONE_VM then enters its time_ns_for_children (timens_on_fork). It
 // returns the nsproxy the child must point at, with the child's reference
 // taken.
-func CopyNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, cred *userns.Cred, active *pidns.Namespace) (*NSProxy, error) {
+func CopyNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, cred *userns.Cred, cur Current) (*NSProxy, error) {
 	ctx.Enter("copy_namespaces")
 	defer ctx.Exit("copy_namespaces")
 	userNS := cred.UserNS()
@@ -264,7 +276,7 @@ func CopyNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, cred *user
 	if flags&(uapi.CLONE_NEWIPC|uapi.CLONE_SYSVSEM) == uapi.CLONE_NEWIPC|uapi.CLONE_SYSVSEM {
 		return nil, uapi.Err("copy_namespaces", uapi.EINVAL, "CLONE_NEWIPC with CLONE_SYSVSEM", "copy_namespaces")
 	}
-	p, err := CreateNewNamespaces(ctx, flags, old, userNS, active)
+	p, err := CreateNewNamespaces(ctx, flags, old, userNS, cur)
 	if err != nil {
 		return nil, err
 	}
@@ -278,13 +290,13 @@ func CopyNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, cred *user
 // mainline ≈6.1): at execve a task whose time_ns_for_children differs from
 // its time_ns gets a new nsproxy (create_new_namespaces(0, …)) that enters
 // it (timens_on_fork). It returns nil, nil when nothing changes.
-func ExecTaskNamespaces(ctx *ns.Ctx, cur *NSProxy, userNS *userns.Namespace, active *pidns.Namespace) (*NSProxy, error) {
-	if cur.time.TimeNS == cur.time.TimeNSForChildren {
+func ExecTaskNamespaces(ctx *ns.Ctx, old *NSProxy, userNS *userns.Namespace, cur Current) (*NSProxy, error) {
+	if old.time.TimeNS == old.time.TimeNSForChildren {
 		return nil, nil
 	}
 	ctx.Enter("exec_task_namespaces")
 	defer ctx.Exit("exec_task_namespaces")
-	p, err := CreateNewNamespaces(ctx, 0, cur, userNS, active)
+	p, err := CreateNewNamespaces(ctx, 0, old, userNS, cur)
 	if err != nil {
 		return nil, err
 	}
@@ -296,7 +308,7 @@ func ExecTaskNamespaces(ctx *ns.Ctx, cur *NSProxy, userNS *userns.Namespace, act
 // nil, nil when no CLONE_NEW* flag asks for a new nsproxy; otherwise
 // CAP_SYS_ADMIN in the user namespace of newCred (if unshare made one) or of the
 // caller's cred, then create_new_namespaces from cur.
-func UnshareNSProxyNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, cur *NSProxy, cred, newCred *userns.Cred, active *pidns.Namespace) (*NSProxy, error) {
+func UnshareNSProxyNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, cred, newCred *userns.Cred, cur Current) (*NSProxy, error) {
 	ctx.Enter("unshare_nsproxy_namespaces")
 	defer ctx.Exit("unshare_nsproxy_namespaces")
 	if flags&nsproxyFlags(ctx) == 0 {
@@ -309,5 +321,5 @@ func UnshareNSProxyNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, cur *NSProxy, 
 	if !userns.NSCapable(c, c.UserNS(), uapi.CAP_SYS_ADMIN) {
 		return nil, uapi.Err("unshare_nsproxy_namespaces", uapi.EPERM, "no CAP_SYS_ADMIN in the user namespace", "ns_capable")
 	}
-	return CreateNewNamespaces(ctx, flags, cur, c.UserNS(), active)
+	return CreateNewNamespaces(ctx, flags, old, c.UserNS(), cur)
 }

@@ -34,7 +34,7 @@ func CheckSetnsFlags(flags uapi.CloneFlags) error {
 func PrepareNSSet(ctx *ns.Ctx, flags uapi.CloneFlags, cur *NSProxy, in Installer) (*NSSet, error) {
 	ctx.Enter("prepare_nsset")
 	defer ctx.Exit("prepare_nsset")
-	p, err := CreateNewNamespaces(ctx, 0, cur, in.Cred.UserNS(), in.Active)
+	p, err := CreateNewNamespaces(ctx, 0, cur, in.Cred.UserNS(), in.Current)
 	if err != nil {
 		return nil, err
 	}

@@ -112,14 +112,13 @@ func simViews(t *testing.T) {
 		}
 		n.Put(init.Ctx())
 
-		// Through the syscalls, once cgroup namespaces are wired.
-		if err := c.Unshare(uapi.CLONE_NEWCGROUP); err == nil {
-			for i, v := range cgnsViews {
-				text, err := c.ReadFile("/proc/" + strconv.Itoa(int(readers[i].PID())) + "/cgroup")
-				require.NoError(t, err)
-				pids, _ := pathsOf(t, text)
-				require.Equal(t, v.pids, pids, "simulator (%s) through unshare, pids line of %s", f, v.who)
-			}
+		// Through the syscalls: unshare(CLONE_NEWCGROUP) and /proc/<pid>/cgroup.
+		require.NoError(t, c.Unshare(uapi.CLONE_NEWCGROUP))
+		for i, v := range cgnsViews {
+			text, err := c.ReadFile("/proc/" + strconv.Itoa(int(readers[i].PID())) + "/cgroup")
+			require.NoError(t, err)
+			pids, _ := pathsOf(t, text)
+			require.Equal(t, v.pids, pids, "simulator (%s) through unshare, pids line of %s", f, v.who)
 		}
 		for _, p := range []*task.Task{c, inB, inSub} {
 			_, err := init.WriteFile("/sys/fs/cgroup/pids/cgroup.procs", fmt.Sprint(p.PID()))

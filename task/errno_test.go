@@ -280,14 +280,14 @@ func TestCloneErrno(t *testing.T) {
 		withLimit(cloneRow("max_ipc_namespaces", nscInit, newIPC, uapi.ENOSPC, "inc_ipc_namespaces", ""), userns.UCOUNT_IPC_NAMESPACES),
 		withLimit(cloneRow("max_mnt_namespaces", nscInit, newNS, uapi.ENOSPC, "inc_mnt_namespaces", ""), userns.UCOUNT_MNT_NAMESPACES),
 		cloneRow("unmodelled NEWNET", nscInit, newNET, einval, "copy_net_ns", ""),
-		cloneRow("unmodelled NEWCGROUP", nscInit, newCG, einval, "copy_cgroup_ns", ""),
+		withLimit(cloneRow("max_cgroup_namespaces", nscInit, newCG, uapi.ENOSPC, "inc_cgroup_namespaces", ""), userns.UCOUNT_CGROUP_NAMESPACES),
 		// create_new_namespaces order: mnt, uts, ipc, pid, cgroup, net; the
 		// first failure wins and the unwind drops what the earlier steps made.
 		cloneRow("unwind: new mnt namespace dropped when net fails", nscInit, newNS|newNET, einval, "copy_net_ns", ""),
 		withLimit(cloneRow("order ipc before pid", nscInit, newIPC|newPID, uapi.ENOSPC, "inc_ipc_namespaces", ""), userns.UCOUNT_IPC_NAMESPACES, userns.UCOUNT_PID_NAMESPACES),
 		withLimit(cloneRow("order mnt before uts", nscInit, newNS|newUTS, uapi.ENOSPC, "inc_mnt_namespaces", ""), userns.UCOUNT_MNT_NAMESPACES, userns.UCOUNT_UTS_NAMESPACES),
-		cloneRow("unwind: new pid namespace dropped when cgroup fails", nscInit, newPID|newCG, einval, "copy_cgroup_ns", ""),
-		cloneRow("order cgroup before net", nscInit, newCG|newNET, einval, "copy_cgroup_ns", ""),
+		withLimit(cloneRow("unwind: new pid namespace dropped when cgroup fails", nscInit, newPID|newCG, uapi.ENOSPC, "inc_cgroup_namespaces", ""), userns.UCOUNT_CGROUP_NAMESPACES),
+		withLimit(cloneRow("order cgroup before net", nscInit, newCG|newNET, uapi.ENOSPC, "inc_cgroup_namespaces", ""), userns.UCOUNT_CGROUP_NAMESPACES),
 		withLimit(cloneRow("unwind: new mnt and uts dropped when ipc fails", nscInit, newNS|newUTS|newIPC, uapi.ENOSPC, "inc_ipc_namespaces", ""), userns.UCOUNT_IPC_NAMESPACES),
 		withLimit(cloneRow("unwind: new user, mnt, uts and ipc dropped when pid fails", nscUser, newUSR|newNS|newUTS|newIPC|newPID, uapi.ENOSPC, "inc_pid_namespaces", ""), userns.UCOUNT_PID_NAMESPACES),
 		cloneRow("unwind: new user and uts dropped when net fails", nscUser, newUSR|newUTS|newNET, einval, "copy_net_ns", ""),

@@ -39,7 +39,7 @@ func (t *Task) Execve(comm string) error {
 		n.CapEffective = n.CapAmbient
 	}
 	// exec_task_namespaces (mainline ≈6.1): enter time_ns_for_children.
-	newNS, err := nsproxy.ExecTaskNamespaces(&t.ctx, t.nsproxy, old.UserNS(), t.ActivePidNS())
+	newNS, err := nsproxy.ExecTaskNamespaces(&t.ctx, t.nsproxy, old.UserNS(), t.current())
 	if err != nil {
 		n.Put(&t.ctx)
 		return relabel(err, "execve")

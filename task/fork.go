@@ -115,7 +115,7 @@ func (t *Task) copyProcess(args kernelCloneArgs) (*Task, error) {
 	t.copySignal(p, flags)
 	t.copyMM(p, flags)
 
-	nsp, err := nsproxy.CopyNamespaces(ctx, flags, t.nsproxy, p.cred, t.ActivePidNS())
+	nsp, err := nsproxy.CopyNamespaces(ctx, flags, t.nsproxy, p.cred, t.current())
 	if err != nil {
 		t.unwindFork(p, flags)
 		return nil, relabel(err, "clone")

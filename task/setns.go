@@ -45,7 +45,7 @@ func (t *Task) Setns(fd int, nstype uapi.CloneFlags) error {
 	if nstype != 0 && nstype != target.NS().Type().Flag() {
 		return uapi.Err("setns", uapi.EINVAL, "nstype "+nstype.String()+" does not match the "+target.NS().Type().Name()+" namespace", "setns")
 	}
-	newNS, err := nsproxy.CreateNewNamespaces(ctx, 0, t.nsproxy, t.cred.UserNS(), t.ActivePidNS())
+	newNS, err := nsproxy.CreateNewNamespaces(ctx, 0, t.nsproxy, t.cred.UserNS(), t.current())
 	if err != nil {
 		return relabel(err, "setns")
 	}
@@ -89,7 +89,7 @@ func (t *Task) setnsNSSet(f *File, flags uapi.CloneFlags) error {
 		return uapi.Err("setns", uapi.EINVAL, f.path+" is neither an nsfs file nor a pidfd", "setns")
 	}
 	fsUsers := t.FSUsers()
-	in := nsproxy.Installer{Cred: t.cred, Threads: t.Threads(), FSUsers: fsUsers, MntFSUsers: fsUsers, Active: t.ActivePidNS()}
+	in := nsproxy.Installer{Cred: t.cred, Threads: t.Threads(), FSUsers: fsUsers, MntFSUsers: fsUsers, Active: t.ActivePidNS(), Current: t.current()}
 	set, err := nsproxy.PrepareNSSet(ctx, flags, t.nsproxy, in)
 	if err != nil {
 		return relabel(err, "setns")

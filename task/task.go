@@ -7,6 +7,7 @@ import (
 
 	"github.com/kernsim/kernsim/cgroup"
 	"github.com/kernsim/kernsim/nsproxy"
+	"github.com/kernsim/kernsim/nsproxy/cgroupns"
 	"github.com/kernsim/kernsim/nsproxy/initns"
 	"github.com/kernsim/kernsim/nsproxy/ipcns"
 	"github.com/kernsim/kernsim/nsproxy/mntns"
@@ -28,6 +29,8 @@ type Kernel struct {
 	UTS    *utsns.Globals
 	Mnt    *mntns.Globals
 	IPC    *ipcns.Globals
+	// CgroupNS holds init_cgroup_ns.
+	CgroupNS *cgroupns.Globals
 	// Time holds the simulated clocks, and in mainline init_time_ns (4.19
 	// has no time namespaces: no nsproxy points at it).
 	Time        *timens.Globals
@@ -96,7 +99,8 @@ func NewKernel(p Params) (*Kernel, error) {
 	if p.Flavour == refcount.Mainline {
 		initTime = k.Time
 	}
-	k.InitNSProxy = nsproxy.NewInit(k.UTS, k.IPC, k.PidNS, k.Mnt, k.Other, initTime)
+	k.CgroupNS = cgroupns.NewGlobals(&k.Env, k.UserNS, cg.InitCSSSet())
+	k.InitNSProxy = nsproxy.NewInit(k.UTS, k.IPC, k.PidNS, k.Mnt, k.CgroupNS, k.Other, initTime)
 
 	t := &Task{k: k, comm: "init", exitSignal: uapi.SIGCHLD}
 	userns.InitCred(&t.own.cred, k.UserNS)

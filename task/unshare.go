@@ -73,7 +73,7 @@ func (t *Task) Unshare(flags uapi.CloneFlags) error {
 		}
 		ctx.Exit("unshare_userns")
 	}
-	newNS, err := nsproxy.UnshareNSProxyNamespaces(ctx, flags, t.nsproxy, t.cred, newCred, t.ActivePidNS())
+	newNS, err := nsproxy.UnshareNSProxyNamespaces(ctx, flags, t.nsproxy, t.cred, newCred, t.current())
 	if err != nil {
 		if newCred != nil {
 			newCred.Put(ctx)

@@ -25,9 +25,9 @@ const (
 	refcountT
 )
 
-// Globals holds one Kernel's initial net and cgroup namespaces.
+// Globals holds one Kernel's initial net namespace.
 type Globals struct {
-	NET, CGROUP *Namespace
+	NET *Namespace
 }
 
 // NewGlobals builds the initial namespaces. bootProcInums is how many dynamic
@@ -57,7 +57,6 @@ func NewGlobals(env *ns.Env, ug *userns.Globals, bootProcInums int) *Globals {
 		netInum = env.Inums.Alloc()
 	}
 	g.NET = mk(ns.NET, netInum, refcountT, 1, "copy_net_ns", "CONFIG_NET_NS=n")
-	g.CGROUP = mk(ns.CGROUP, ns.PROC_CGROUP_INIT_INO, refcountT, 2, "copy_cgroup_ns", "CONFIG_CGROUPS=n")
 	return g
 }
 

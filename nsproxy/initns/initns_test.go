@@ -37,7 +37,6 @@ func TestInitialNamespaces(t *testing.T) {
 		count int64
 	}{
 		{o.NET, ns.NET, 4026531992, 1}, // after procfs's boot entries (Config.BootProcInums = 151)
-		{o.CGROUP, ns.CGROUP, 0xEFFFFFFB, 2},
 	} {
 		require.Equal(t, c.typ, c.n.Type())
 		require.Equal(t, c.inum, c.n.Inum(), c.typ.Name())
@@ -61,7 +60,6 @@ func TestCopyWithAndWithoutFlag(t *testing.T) {
 		flag  uapi.CloneFlags
 		check string
 	}{
-		{uapi.CLONE_NEWCGROUP, "copy_cgroup_ns"},
 		{uapi.CLONE_NEWNET, "copy_net_ns"},
 	} {
 		before := k.Snapshot()
@@ -76,7 +74,6 @@ func TestCopyWithAndWithoutFlag(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, int64(3), k.Mnt.Init.Count())
 	require.Equal(t, int64(2), k.Other.NET.Count())
-	require.Equal(t, int64(3), k.Other.CGROUP.Count())
 	require.NoError(t, b.Exit(0))
 	require.Equal(t, int64(2), k.Mnt.Init.Count())
 	require.Equal(t, int64(1), k.Other.NET.Count())
@@ -87,13 +84,12 @@ func TestCopyWithAndWithoutFlag(t *testing.T) {
 // new mount namespace answers today.
 func Example() {
 	k, _ := kernsim.Boot(kernsim.Config{})
-	for _, n := range []*initns.Namespace{k.Other.NET, k.Other.CGROUP} {
+	for _, n := range []*initns.Namespace{k.Other.NET} {
 		fmt.Println(n.Link(), "count", n.Count())
 	}
 	_, err := k.Init().Clone(taskArgs(uapi.CLONE_NEWNET))
 	fmt.Println(err)
 	// Output:
 	// net:[4026531992] count 1
-	// cgroup:[4026531835] count 2
 	// clone: EINVAL (Invalid argument): new net namespace requested: CONFIG_NET_NS=n (copy_net_ns)
 }

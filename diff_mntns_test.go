@@ -160,6 +160,50 @@ wait init J                                        # exited=0
 exit C 0                                           # ok
 wait init C                                        # exited=0
 `},
+	{name: "all_types_clone_setns", script: `
+# Every namespace type through clone, unshare and setns, with the install
+# rules of reference §8.3.
+sethostname init base                                                   # ok
+clone init C CLONE_NEWNS|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWNET|CLONE_NEWCGROUP|CLONE_NEWPID # ok
+same_ns init init C mnt                                                 # different
+same_ns init init C ipc                                                 # different
+same_ns init init C net                                                 # different
+same_ns init init C cgroup                                              # different
+same_ns2 init init pid C pid                                            # different
+# CLONE_NEWIPC with CLONE_SYSVSEM: EINVAL for clone, nothing special for unshare.
+clone init X CLONE_NEWIPC|CLONE_SYSVSEM                                 # EINVAL
+clone init J 0                                                          # ok
+unshare J CLONE_NEWIPC|CLONE_SYSVSEM                                    # ok
+same_ns init init J ipc                                                 # different
+open J fi C ipc                                                         # ok
+open J fn C net                                                         # ok
+open J fc C cgroup                                                      # ok
+setns J fi CLONE_NEWNET                                                 # EINVAL
+setns J fi CLONE_NEWIPC                                                 # ok
+setns J fn 0                                                            # ok
+setns J fc CLONE_NEWCGROUP                                              # ok
+same_ns init J C ipc                                                    # same
+same_ns init J C net                                                    # same
+same_ns init J C cgroup                                                 # same
+# Without CAP_SYS_ADMIN: no new namespace, no setns.
+clone init U 0                                                          # ok
+drop_privs U 1000                                                       # ok
+clone U V CLONE_NEWNET                                                  # EPERM
+unshare U CLONE_NEWIPC                                                  # EPERM
+open U ui U ipc                                                         # ok
+setns U ui CLONE_NEWIPC                                                 # EPERM
+open U uc U cgroup                                                      # ok
+setns U uc 0                                                            # EPERM
+# In its own user namespace it may create them all.
+unshare U CLONE_NEWUSER|CLONE_NEWNET|CLONE_NEWIPC|CLONE_NEWCGROUP|CLONE_NEWNS # ok
+same_ns init init U net                                                 # different
+exit U 0                                                                # ok
+wait init U                                                             # exited=0
+exit J 0                                                                # ok
+wait init J                                                             # exited=0
+exit C 0                                                                # ok
+wait init C                                                             # exited=0
+`},
 }
 
 func TestDifferentialMount(t *testing.T) {

@@ -43,11 +43,10 @@ import (
 //     sides).
 //   - The helper has other files open (stdin, pipes), so raw fd numbers
 //     other than clearly invalid ones (-1, 999) are not used.
-//   - Namespaces other than UTS, user and pid exist in the simulator only as
-//     the initial ones (creating one is EINVAL, like a kernel without that
-//     CONFIG_*_NS); no script creates one (except inside a flag check that
-//     fails earlier). /proc files other than ns links and directories are
-//     not simulated, so the non-nsfs fd is a /proc directory.
+//   - Every namespace type exists on both sides; scripts that change mounts
+//     first leave the machine's mount namespace (diff_mntns_test.go). Only
+//     some /proc files are simulated, so the non-nsfs fd is a /proc
+//     directory.
 //   - The helper's tasks all use the machine's /proc; the simulator shows
 //     each task the /proc of its own pid namespace. So a task inside a pid
 //     namespace only names tasks visible there; an fd on an outer task's

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kernsim/kernsim"
+	"github.com/kernsim/kernsim/nsproxy/userns"
 	"github.com/kernsim/kernsim/task"
 	"github.com/kernsim/kernsim/uapi"
 )
@@ -51,8 +52,12 @@ func ExampleKernel_Snapshot() {
 	init := k.Init()
 	before := k.Snapshot()
 
+	// No user may own more than max_net_namespaces; with the limit at 0 the
+	// clone fails in copy_net_ns after its uts namespace was made, and the
+	// unwind leaves nothing behind.
+	k.UserNS.SetUcountMax(k.UserNS.Init, userns.UCOUNT_NET_NAMESPACES, 0)
 	_, err := init.Clone(task.CloneArgs{Flags: uapi.CLONE_NEWUTS | uapi.CLONE_NEWNET | uapi.CloneFlags(uapi.SIGCHLD)})
-	fmt.Println(errors.Is(err, uapi.EINVAL))
+	fmt.Println(errors.Is(err, uapi.ENOSPC))
 	fmt.Println(err)
 
 	after := k.Snapshot()
@@ -62,7 +67,7 @@ func ExampleKernel_Snapshot() {
 	k.PowerOff()
 	// Output:
 	// true
-	// clone: EINVAL (Invalid argument): new net namespace requested: CONFIG_NET_NS=n (copy_net_ns)
+	// clone: ENOSPC (No space left on device): max_net_namespaces reached (inc_net_namespaces)
 	// unchanged: true
 	// task 1 init parent=0 state=running nsproxy=init_nsproxy uts="(none)"/"(none)" user=4026531837 uid=0 euid=0 caps=0x3fffffffff fds=[] fsusers=1 threads=1
 	// check: <nil>

@@ -39,7 +39,7 @@ func (k *Kernel) Namespaces() []NSInfo {
 	}
 	add(k.UserNS.Init)
 	add(k.UTS.Init)
-	for _, n := range []ns.Namespace{k.IPC.Init, k.Mnt.Init, k.PidNS.Init, k.Other.NET, k.CgroupNS.Init} {
+	for _, n := range []ns.Namespace{k.IPC.Init, k.Mnt.Init, k.PidNS.Init, k.Net.Init, k.CgroupNS.Init} {
 		add(n)
 	}
 	if k.Config().Flavour == Mainline {

@@ -9,6 +9,7 @@ import (
 	"github.com/kernsim/kernsim/nsproxy/cgroupns"
 	"github.com/kernsim/kernsim/nsproxy/ipcns"
 	"github.com/kernsim/kernsim/nsproxy/mntns"
+	"github.com/kernsim/kernsim/nsproxy/netns"
 	"github.com/kernsim/kernsim/nsproxy/ns"
 	"github.com/kernsim/kernsim/nsproxy/pidns"
 	"github.com/kernsim/kernsim/nsproxy/timens"
@@ -55,7 +56,7 @@ func (k *Kernel) Snapshot() Snapshot {
 	add("static init_nsproxy count=%d", k.InitNSProxy.Count())
 	add("static init_user_ns count=%d", k.UserNS.Init.Count())
 	add("static init_uts_ns count=%d name=%q", k.UTS.Init.Count(), k.UTS.Init.Nodename())
-	for _, n := range []ns.Namespace{k.Mnt.Init, k.IPC.Init, k.PidNS.Init, k.Other.NET, k.CgroupNS.Init} {
+	for _, n := range []ns.Namespace{k.Mnt.Init, k.IPC.Init, k.PidNS.Init, k.Net.Init, k.CgroupNS.Init} {
 		add("static %s count=%d", n.NS().Link(), n.Count())
 	}
 	add("static init_pid_ns pid_allocated=%#x last_pid=%d", k.PidNS.Init.PidAllocated(), k.PidNS.Init.LastPid())
@@ -110,8 +111,11 @@ func (k *Kernel) Check() error {
 	ipcNSs := []*ipcns.Namespace{k.IPC.Init}
 	timeNSs := []*timens.Namespace{k.Time.Init}
 	cgNSs := []*cgroupns.Namespace{k.CgroupNS.Init}
+	netNSs := []*netns.Namespace{k.Net.Init}
 	for _, o := range k.Refs().Objects() {
 		switch v := o.(type) {
+		case *netns.Namespace:
+			netNSs = append(netNSs, v)
 		case *cgroupns.Namespace:
 			cgNSs = append(cgNSs, v)
 		case *timens.Namespace:
@@ -235,6 +239,11 @@ func (k *Kernel) Check() error {
 				c++
 			}
 		}
+		for _, o := range netNSs[1:] { // and init_net
+			if o.UserNS() == u {
+				c++
+			}
+		}
 		expect(u.Link(), u.Count(), c+fileRefs(u))
 	}
 	for _, n := range mntNSs {
@@ -291,15 +300,17 @@ func (k *Kernel) Check() error {
 		}
 		expect(n.Link(), n.Count(), c+fileRefs(n))
 	}
-	bases := map[ns.Namespace]int64{k.Other.NET: 1}
-	for _, n := range []ns.Namespace{k.Other.NET} {
-		c := bases[n]
+	for _, n := range netNSs {
+		var c int64
+		if n == k.Net.Init {
+			c = 1 // static: init_nsproxy's
+		}
 		for _, p := range proxies {
-			if p.Namespace(n.NS().Type()) == n {
+			if p.NET() == n {
 				c++
 			}
 		}
-		expect(n.NS().Link(), n.Count(), c+fileRefs(n))
+		expect(n.Link(), n.Count(), c+fileRefs(n))
 	}
 	expect(k.PidNS.Init.Link(), k.PidNS.Init.Count(), 2) // init_pid_ns is never counted
 	for _, n := range pidNSs {

@@ -34,7 +34,7 @@ func storyCountsOf(k *kernsim.Kernel) storyCounts {
 		InitUser:    k.UserNS.Init.Count(),
 		MNT:         k.Mnt.Init.Count(),
 		IPC:         k.IPC.Init.Count(),
-		NET:         k.Other.NET.Count(),
+		NET:         k.Net.Init.Count(),
 		CGROUP:      k.CgroupNS.Init.Count(),
 		PID:         k.PidNS.Init.Count(),
 	}
@@ -131,13 +131,13 @@ func TestUTSStory(t *testing.T) {
 	require.Equal(t, int64(1), bu.Count())
 	require.Same(t, k.UserNS.Init, bu.UserNS())
 	require.GreaterOrEqual(t, bu.Inum(), ns.PROC_DYNAMIC_FIRST)
-	for _, other := range []uint32{k.UTS.Init.Inum(), k.UserNS.Init.Inum(), k.Mnt.Init.Inum(), k.Other.NET.Inum(),
+	for _, other := range []uint32{k.UTS.Init.Inum(), k.UserNS.Init.Inum(), k.Mnt.Init.Inum(), k.Net.Init.Inum(),
 		k.IPC.Init.Inum(), k.PidNS.Init.Inum(), k.CgroupNS.Init.Inum()} {
 		require.NotEqual(t, other, bu.Inum())
 	}
 	require.Same(t, k.Mnt.Init, bp.MNT())
 	require.Same(t, k.IPC.Init, bp.IPC())
-	require.Same(t, k.Other.NET, bp.NET())
+	require.Same(t, k.Net.Init, bp.NET())
 	require.Same(t, k.CgroupNS.Init, bp.CGROUP())
 	require.Same(t, k.PidNS.Init, bp.PIDForChildren())
 	want = prev.plusNSProxy(1)
@@ -351,7 +351,7 @@ func TestUTSInumReuse(t *testing.T) {
 	// Every dynamic number up to init_net's was taken at boot (4.19: the
 	// mount namespace first, procfs entries, then init_net), so the lowest
 	// free ones are the next two.
-	require.Equal(t, k.Other.NET.Inum()+1, x)
+	require.Equal(t, k.Net.Init.Inum()+1, x)
 	require.Equal(t, x+1, y)
 	require.Equal(t, inUse+2, k.Env.Inums.InUse())
 

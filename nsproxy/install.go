@@ -2,9 +2,9 @@ package nsproxy
 
 import (
 	"github.com/kernsim/kernsim/nsproxy/cgroupns"
-	"github.com/kernsim/kernsim/nsproxy/initns"
 	"github.com/kernsim/kernsim/nsproxy/ipcns"
 	"github.com/kernsim/kernsim/nsproxy/mntns"
+	"github.com/kernsim/kernsim/nsproxy/netns"
 	"github.com/kernsim/kernsim/nsproxy/ns"
 	"github.com/kernsim/kernsim/nsproxy/pidns"
 	"github.com/kernsim/kernsim/nsproxy/timens"
@@ -52,8 +52,8 @@ func Install(ctx *ns.Ctx, p *NSProxy, in *Installer, target ns.Namespace) error 
 		return cgroupnsInstall(ctx, p, in, n)
 	case *timens.Namespace:
 		return timensInstall(ctx, p, in, n)
-	case *initns.Namespace:
-		return initnsInstall(ctx, p, in, n)
+	case *netns.Namespace:
+		return netnsInstall(ctx, p, in, n)
 	}
 	return uapi.Err("setns", uapi.EINVAL, "not a namespace the simulator can install", "proc_ns_fget")
 }
@@ -169,34 +169,17 @@ func cgroupnsInstall(ctx *ns.Ctx, p *NSProxy, in *Installer, n *cgroupns.Namespa
 	return nil
 }
 
-// initnsInstall mirrors the install operation of a type modelled by its initial
-// namespace only. All need CAP_SYS_ADMIN in the target's owner and in the
-// caller's user namespace (EPERM); mntns_install also needs CAP_SYS_CHROOT in
-// the caller's namespace (EPERM) and an fs_struct the caller does not share
-// (EINVAL); cgroupns_install returns at once when the target is current.
-func initnsInstall(ctx *ns.Ctx, p *NSProxy, in *Installer, n *initns.Namespace) error {
-	name := n.Type().Name() + "ns_install"
-	if n.Type() == ns.IPC {
-		name = "ipcns_install"
-	}
-	ctx.Enter(name)
-	defer ctx.Exit(name)
-	owner := n.Owner().(*userns.Namespace)
-	caller := in.Cred.UserNS()
-	if !userns.NSCapable(in.Cred, owner, uapi.CAP_SYS_ADMIN) || !userns.NSCapable(in.Cred, caller, uapi.CAP_SYS_ADMIN) {
-		return uapi.Err("setns", uapi.EPERM, "no CAP_SYS_ADMIN in the target's owner and the caller's user namespace", name)
-	}
-	slot := p.slot(n.Type())
-	if *slot == n {
-		return nil
+// netnsInstall mirrors netns_install (net/core/net_namespace.c): the EPERM
+// rule (netns.Install), then the swap.
+func netnsInstall(ctx *ns.Ctx, p *NSProxy, in *Installer, n *netns.Namespace) error {
+	if err := netns.Install(ctx, in.Cred, n); err != nil {
+		return err
 	}
 	n.Get()
-	(*slot).Put(ctx)
-	*slot = n
+	p.net.Put(ctx)
+	p.net = n
 	return nil
 }
-
-func (p *NSProxy) slot(ns.Type) **initns.Namespace { return &p.net }
 
 // pidnsInstall mirrors pidns_install (kernel/pid_namespace.c): CAP_SYS_ADMIN in
 // the target's owner and in the caller's user namespace (EPERM); the target

@@ -5,9 +5,9 @@ import (
 
 	"github.com/kernsim/kernsim/cgroup"
 	"github.com/kernsim/kernsim/nsproxy/cgroupns"
-	"github.com/kernsim/kernsim/nsproxy/initns"
 	"github.com/kernsim/kernsim/nsproxy/ipcns"
 	"github.com/kernsim/kernsim/nsproxy/mntns"
+	"github.com/kernsim/kernsim/nsproxy/netns"
 	"github.com/kernsim/kernsim/nsproxy/ns"
 	"github.com/kernsim/kernsim/nsproxy/pidns"
 	"github.com/kernsim/kernsim/nsproxy/timens"
@@ -34,7 +34,7 @@ type NSProxy struct {
 	ipc            *ipcns.Namespace
 	mnt            *mntns.Namespace
 	pidForChildren *pidns.Namespace
-	net            *initns.Namespace
+	net            *netns.Namespace
 	time           timens.Slots // mainline (5.6): time_ns, time_ns_for_children; empty in 4.19
 	cgroup         *cgroupns.Namespace
 	id             uint64 // creation sequence, for listings
@@ -47,9 +47,9 @@ type NSProxy struct {
 // simulator does not run as a Task) and init (pid 1), which inherits it through
 // the fork fast path. Kernel threads would add theirs; none are simulated. It
 // takes no namespace references: their boot counts already include it.
-func NewInit(uts *utsns.Globals, ipc *ipcns.Globals, pid *pidns.Globals, mnt *mntns.Globals, cg *cgroupns.Globals, other *initns.Globals, time *timens.Globals) *NSProxy {
+func NewInit(uts *utsns.Globals, ipc *ipcns.Globals, pid *pidns.Globals, mnt *mntns.Globals, cg *cgroupns.Globals, net *netns.Globals, time *timens.Globals) *NSProxy {
 	p := &NSProxy{uts: uts.Init, ipc: ipc.Init, mnt: mnt.Init, pidForChildren: pid.Init,
-		net: other.NET, cgroup: cg.Init, static: true}
+		net: net.Init, cgroup: cg.Init, static: true}
 	if time != nil {
 		p.time = time.InitSlots()
 	}
@@ -70,7 +70,7 @@ func (p *NSProxy) MNT() *mntns.Namespace { return p.mnt }
 func (p *NSProxy) PIDForChildren() *pidns.Namespace { return p.pidForChildren }
 
 // NET returns the network namespace without taking a reference.
-func (p *NSProxy) NET() *initns.Namespace { return p.net }
+func (p *NSProxy) NET() *netns.Namespace { return p.net }
 
 // CGROUP returns the cgroup namespace without taking a reference.
 func (p *NSProxy) CGROUP() *cgroupns.Namespace { return p.cgroup }
@@ -193,7 +193,7 @@ func CreateNewNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, userN
 	if p.cgroup, err = cgroupns.CopyCgroupNS(ctx, flags, userNS, cur.Cred, cur.Cgroups, old.cgroup); err != nil {
 		return nil, p.unwind(ctx, err)
 	}
-	if p.net, err = old.net.Copy(ctx, flags); err != nil {
+	if p.net, err = netns.CopyNetNS(ctx, flags, userNS, old.net); err != nil {
 		return nil, p.unwind(ctx, err)
 	}
 	if old.time.TimeNS != nil { // mainline: copy_time_ns, then get_time_ns

@@ -38,6 +38,8 @@ func (d pidDir) Lookup(_ *task.Task, name string) (task.Inode, error) {
 		}
 	case "ns":
 		return nsDir{d.t, d.path()}, nil
+	case "net":
+		return netDir{d.t}, nil
 	case "status":
 		return statusFile{d.t, d.ns}, nil
 	case "mounts":
@@ -64,12 +66,12 @@ func (d pidDir) Lookup(_ *task.Task, name string) (task.Inode, error) {
 
 // Readdir lists the entries in tgid_base_stuff (or tid_base_stuff) order.
 func (d pidDir) Readdir(*task.Task) ([]string, error) {
-	names := []string{"task", "ns", "status", "mounts", "mountinfo", "cgroup", "uid_map", "gid_map", "projid_map", "setgroups"}
+	names := []string{"task", "ns", "net", "status", "mounts", "mountinfo", "cgroup", "uid_map", "gid_map", "projid_map", "setgroups"}
 	if d.thread {
 		return names[1:], nil
 	}
 	if d.t.Kernel().Env.Mainline() { // after status, as tgid_base_stuff has it (5.6)
-		names = append(names[:3], append([]string{"timens_offsets"}, names[3:]...)...)
+		names = append(names[:4], append([]string{"timens_offsets"}, names[4:]...)...)
 	}
 	return names, nil
 }

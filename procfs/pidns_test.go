@@ -81,7 +81,7 @@ func TestPidNamespaceViews(t *testing.T) {
 	k := boot(t)
 	ch := nestedChain(t, k)
 	pids := func(n ...int) []string {
-		out := []string{"sys", "mounts", "sysvipc", "self", "thread-self"}
+		out := []string{"net", "sys", "mounts", "sysvipc", "self", "thread-self"}
 		for _, p := range n {
 			out = append(out, fmt.Sprint(p))
 		}

@@ -50,7 +50,7 @@ func TestSelfAndListing(t *testing.T) {
 	require.NoError(t, err)
 	// proc_root_readdir: the registered entries (proc_readdir), then
 	// proc_pid_readdir's self and thread-self, then the pids.
-	require.Equal(t, []string{"sys", "mounts", "sysvipc", "self", "thread-self", "1", fmt.Sprint(a.PID())}, names)
+	require.Equal(t, []string{"net", "sys", "mounts", "sysvipc", "self", "thread-self", "1", fmt.Sprint(a.PID())}, names)
 
 	ns, err := init.Readdir("/proc/1/ns")
 	require.NoError(t, err)

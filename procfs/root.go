@@ -80,6 +80,8 @@ func (d rootDir) Lookup(t *task.Task, name string) (task.Inode, error) {
 		return mountsLink{}, nil
 	case "sysvipc":
 		return sysvipcDir{}, nil
+	case "net":
+		return netLink{}, nil
 	}
 	nr, ok := nameToInt(name)
 	if !ok {
@@ -99,7 +101,7 @@ func (d rootDir) Lookup(t *task.Task, name string) (task.Inode, error) {
 // leader). Zombies are listed until they are reaped.
 func (d rootDir) Readdir(t *task.Task) ([]string, error) {
 	ns := t.ActivePidNS()
-	names := []string{"sys", "mounts", "sysvipc", "self", "thread-self"}
+	names := []string{"net", "sys", "mounts", "sysvipc", "self", "thread-self"}
 	for _, p := range ns.AppendPids(nil) {
 		tk, _ := p.Task().(*task.Task)
 		if tk == nil || tk.GroupLeader() != tk || tk.State() == task.Dead {

@@ -279,18 +279,19 @@ func TestCloneErrno(t *testing.T) {
 		// from the type's copy function, nothing leaked.
 		withLimit(cloneRow("max_ipc_namespaces", nscInit, newIPC, uapi.ENOSPC, "inc_ipc_namespaces", ""), userns.UCOUNT_IPC_NAMESPACES),
 		withLimit(cloneRow("max_mnt_namespaces", nscInit, newNS, uapi.ENOSPC, "inc_mnt_namespaces", ""), userns.UCOUNT_MNT_NAMESPACES),
-		cloneRow("unmodelled NEWNET", nscInit, newNET, einval, "copy_net_ns", ""),
+		withLimit(cloneRow("max_net_namespaces", nscInit, newNET, uapi.ENOSPC, "inc_net_namespaces", ""), userns.UCOUNT_NET_NAMESPACES),
 		withLimit(cloneRow("max_cgroup_namespaces", nscInit, newCG, uapi.ENOSPC, "inc_cgroup_namespaces", ""), userns.UCOUNT_CGROUP_NAMESPACES),
 		// create_new_namespaces order: mnt, uts, ipc, pid, cgroup, net; the
 		// first failure wins and the unwind drops what the earlier steps made.
-		cloneRow("unwind: new mnt namespace dropped when net fails", nscInit, newNS|newNET, einval, "copy_net_ns", ""),
+		withLimit(cloneRow("unwind: new mnt namespace dropped when net fails", nscInit, newNS|newNET, uapi.ENOSPC, "inc_net_namespaces", ""), userns.UCOUNT_NET_NAMESPACES),
 		withLimit(cloneRow("order ipc before pid", nscInit, newIPC|newPID, uapi.ENOSPC, "inc_ipc_namespaces", ""), userns.UCOUNT_IPC_NAMESPACES, userns.UCOUNT_PID_NAMESPACES),
 		withLimit(cloneRow("order mnt before uts", nscInit, newNS|newUTS, uapi.ENOSPC, "inc_mnt_namespaces", ""), userns.UCOUNT_MNT_NAMESPACES, userns.UCOUNT_UTS_NAMESPACES),
 		withLimit(cloneRow("unwind: new pid namespace dropped when cgroup fails", nscInit, newPID|newCG, uapi.ENOSPC, "inc_cgroup_namespaces", ""), userns.UCOUNT_CGROUP_NAMESPACES),
 		withLimit(cloneRow("order cgroup before net", nscInit, newCG|newNET, uapi.ENOSPC, "inc_cgroup_namespaces", ""), userns.UCOUNT_CGROUP_NAMESPACES),
 		withLimit(cloneRow("unwind: new mnt and uts dropped when ipc fails", nscInit, newNS|newUTS|newIPC, uapi.ENOSPC, "inc_ipc_namespaces", ""), userns.UCOUNT_IPC_NAMESPACES),
 		withLimit(cloneRow("unwind: new user, mnt, uts and ipc dropped when pid fails", nscUser, newUSR|newNS|newUTS|newIPC|newPID, uapi.ENOSPC, "inc_pid_namespaces", ""), userns.UCOUNT_PID_NAMESPACES),
-		cloneRow("unwind: new user and uts dropped when net fails", nscUser, newUSR|newUTS|newNET, einval, "copy_net_ns", ""),
+		withLimit(cloneRow("unwind: new user and uts dropped when net fails", nscUser, newUSR|newUTS|newNET, uapi.ENOSPC, "inc_net_namespaces", ""), userns.UCOUNT_NET_NAMESPACES),
+		withLimit(cloneRow("unwind: everything dropped when time would come next", nscUser, newUSR|newNS|newUTS|newIPC|newPID|newCG|newNET, uapi.ENOSPC, "inc_net_namespaces", ""), userns.UCOUNT_NET_NAMESPACES),
 
 		// The successful counterparts.
 		{name: "privileged NEWUTS", op: "clone",
@@ -375,7 +376,7 @@ func TestUnshareErrno(t *testing.T) {
 		unshareRow("unprivileged NEWIPC", nscUser, uapi.CLONE_NEWIPC, uapi.EPERM, "ns_capable", ""),
 		// unshare has no NEWIPC|SYSVSEM rule (only clone): it succeeds.
 		unshareRow("NEWIPC|SYSVSEM has no special rule", nscInit, uapi.CLONE_NEWIPC|uapi.CLONE_SYSVSEM, 0, "", ""),
-		unshareRow("unwind: new user ns dropped when net fails", nscUser, uapi.CLONE_NEWUSER|uapi.CLONE_NEWNET, einval, "copy_net_ns", ""),
+		withLimit(unshareRow("unwind: new user ns dropped when net fails", nscUser, uapi.CLONE_NEWUSER|uapi.CLONE_NEWNET, uapi.ENOSPC, "inc_net_namespaces", ""), userns.UCOUNT_NET_NAMESPACES),
 		{name: "unprivileged NEWUSER|NEWUTS, then sethostname inside", op: "unshare",
 			prepare: func(t *testing.T, k *kernsim.Kernel) (func() error, func(*testing.T)) {
 				u := nscUser(t, k)

@@ -101,7 +101,7 @@ func TestZombieProcNS(t *testing.T) {
 		{"uts", utsLink, "utsns_get"},
 		{"ipc", "ipc:[4026531839]", "ipcns_get"},
 		{"mnt", k.Mnt.Init.NS().Link(), "mntns_get"},
-		{"net", k.Other.NET.NS().Link(), "netns_get"},
+		{"net", k.Net.Init.NS().Link(), "netns_get"},
 		{"cgroup", "cgroup:[4026531835]", "cgroupns_get"},
 		{"pid_for_children", "pid:[4026531836]", "pidns_for_children_get"}, // real_ns_name "pid"
 		{"pid", "pid:[4026531836]", ""},

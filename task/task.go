@@ -8,9 +8,9 @@ import (
 	"github.com/kernsim/kernsim/cgroup"
 	"github.com/kernsim/kernsim/nsproxy"
 	"github.com/kernsim/kernsim/nsproxy/cgroupns"
-	"github.com/kernsim/kernsim/nsproxy/initns"
 	"github.com/kernsim/kernsim/nsproxy/ipcns"
 	"github.com/kernsim/kernsim/nsproxy/mntns"
+	"github.com/kernsim/kernsim/nsproxy/netns"
 	"github.com/kernsim/kernsim/nsproxy/ns"
 	"github.com/kernsim/kernsim/nsproxy/pidns"
 	"github.com/kernsim/kernsim/nsproxy/timens"
@@ -34,7 +34,7 @@ type Kernel struct {
 	// Time holds the simulated clocks, and in mainline init_time_ns (4.19
 	// has no time namespaces: no nsproxy points at it).
 	Time        *timens.Globals
-	Other       *initns.Globals
+	Net         *netns.Globals
 	PidNS       *pidns.Globals
 	Cgroup      *cgroup.Globals
 	InitNSProxy *nsproxy.NSProxy
@@ -64,6 +64,9 @@ type Params struct {
 	// DefaultMounts. MountMax is fs.mount-max (0: 100000).
 	Mounts   []mntns.BootMount
 	MountMax uint32
+	// NetDevices are the physical devices of init_net after lo; nil gives
+	// netns.DefaultBootDevices (eth0).
+	NetDevices []netns.DeviceConfig
 }
 
 // NewKernel boots the task layer: init_user_ns, init_uts_ns, the other initial
@@ -90,7 +93,22 @@ func NewKernel(p Params) (*Kernel, error) {
 	if k.Mnt, err = mntns.NewGlobals(&k.Env, k.UserNS, mntns.Config{Mounts: mounts, MountMax: p.MountMax}); err != nil {
 		return nil, err
 	}
-	k.Other = initns.NewGlobals(&k.Env, k.UserNS, p.BootProcInums)
+	// init_net's inode number: pernet init runs after procfs registered its
+	// boot entries in 4.19; mainline fixes it (≈6.18).
+	var netInum uint32 = 0xEFFFFFF9
+	if p.Flavour != refcount.Mainline {
+		for i := 0; i < p.BootProcInums; i++ {
+			k.Env.Inums.Alloc() // procfs entries registered before init_net
+		}
+		netInum = k.Env.Inums.Alloc()
+	}
+	devs := p.NetDevices
+	if devs == nil {
+		devs = netns.DefaultBootDevices()
+	}
+	if k.Net, err = netns.NewGlobals(&k.Env, k.UserNS, netInum, devs); err != nil {
+		return nil, err
+	}
 	k.UTS = utsns.NewGlobals(&k.Env, k.UserNS, p.Release, p.Version, p.Machine)
 	k.IPC = ipcns.NewGlobals(&k.Env, k.UserNS)
 	k.PidNS = pidns.NewGlobals(&k.Env, k.UserNS, p.PidMax)
@@ -100,7 +118,7 @@ func NewKernel(p Params) (*Kernel, error) {
 		initTime = k.Time
 	}
 	k.CgroupNS = cgroupns.NewGlobals(&k.Env, k.UserNS, cg.InitCSSSet())
-	k.InitNSProxy = nsproxy.NewInit(k.UTS, k.IPC, k.PidNS, k.Mnt, k.CgroupNS, k.Other, initTime)
+	k.InitNSProxy = nsproxy.NewInit(k.UTS, k.IPC, k.PidNS, k.Mnt, k.CgroupNS, k.Net, initTime)
 
 	t := &Task{k: k, comm: "init", exitSignal: uapi.SIGCHLD}
 	userns.InitCred(&t.own.cred, k.UserNS)

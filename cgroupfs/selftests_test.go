@@ -153,15 +153,47 @@ func (s *cgSelftest) cgroupAt(path string) *cgroup.Cgroup {
 	return c
 }
 
-// cloneIntoCgroupNotModelled stands for the clone3(CLONE_INTO_CGROUP) steps
-// mainline's selftest adds: on the Mainline flavour, a skipped subtest.
-func (s *cgSelftest) cloneIntoCgroupNotModelled() {
-	if s.f != kernsim.Mainline {
-		return
+// openCgroup is dirfd_open_opath: a descriptor on the cgroup directory.
+func (s *cgSelftest) openCgroup(cg string) int {
+	s.t.Helper()
+	fd, err := s.self.Open(cg)
+	require.NoError(s.t, err)
+	return fd
+}
+
+// cloneInto is clone_into_cgroup (mainline's cgroup_util.c): clone3 with
+// CLONE_INTO_CGROUP and the directory descriptor fd.
+func (s *cgSelftest) cloneInto(fd int) (*task.Task, error) {
+	c, _, err := s.self.Clone3(task.Clone3Args{Flags: uapi.CLONE_INTO_CGROUP, Cgroup: uint64(fd), ExitSignal: uint64(uapi.SIGCHLD)})
+	return c, err
+}
+
+// cloneFails is fails for a clone3 into fd that copy_process refuses in
+// cgroup_can_fork, after alloc_pid: the pid cursor has moved (as the
+// kernel's does), nothing else changed.
+func (s *cgSelftest) cloneFails(errno uapi.Errno, what string, fd int) {
+	s.t.Helper()
+	withoutCursor := func(snap kernsim.Snapshot) []string {
+		var out []string
+		for _, l := range snap.Lines {
+			if !strings.HasPrefix(l, "static init_pid_ns") {
+				out = append(out, l)
+			}
+		}
+		return out
 	}
-	s.t.Run("clone3_CLONE_INTO_CGROUP", func(t *testing.T) {
-		t.Skip("mainline step: clone3(CLONE_INTO_CGROUP) is not modelled (no clone3; uapi.CLONE_INTO_CGROUP is only a flag name)")
-	})
+	before := withoutCursor(s.k.Snapshot())
+	_, err := s.cloneInto(fd)
+	require.ErrorIs(s.t, err, errno, what)
+	require.Equal(s.t, before, withoutCursor(s.k.Snapshot()), what)
+}
+
+// reap makes c exit and the selftest process wait for it (clone_reap).
+func (s *cgSelftest) reap(c *task.Task) {
+	s.t.Helper()
+	require.NoError(s.t, c.Exit(0))
+	_, _, err := s.self.Wait(c.PID(), 0)
+	require.NoError(s.t, err)
 }
 
 // ---- test_core.c ------------------------------------------------------
@@ -204,8 +236,23 @@ func TestCgcorePopulated(t *testing.T) {
 		require.Zero(t, cgs[d].EventsNotified())
 
 		// Mainline goes on: a child cloned straight into D populates it;
-		// once D is removed, cloning into its fd fails.
-		s.cloneIntoCgroupNotModelled()
+		// once D is removed, cloning into its fd fails (ENODEV).
+		if f == kernsim.Mainline {
+			fd := s.openCgroup(d)
+			child, err := s.cloneInto(fd)
+			require.NoError(t, err)
+			require.Same(t, cgs[d], child.CgroupTask().CSSSet().DflCgroup())
+			require.Equal(t, "populated 1\n", s.read(d, "cgroup.events"))
+			s.reap(child)
+			require.Equal(t, "populated 0\n", s.read(d, "cgroup.events"))
+			s.destroy(d)
+			s.cloneFails(uapi.ENODEV, "clone into a removed cgroup", fd)
+			require.NoError(t, s.self.Close(fd))
+			for _, cg := range []string{c, b, a} {
+				s.destroy(cg)
+			}
+			return
+		}
 
 		for _, cg := range []string{d, c, b, a} {
 			s.destroy(cg)
@@ -234,7 +281,11 @@ func TestCgcoreInvalidDomain(t *testing.T) {
 		require.Equal(t, "", s.read(child, "cgroup.procs"))
 
 		// Mainline: clone3(CLONE_INTO_CGROUP) into C fails EOPNOTSUPP too.
-		s.cloneIntoCgroupNotModelled()
+		if f == kernsim.Mainline {
+			fd := s.openCgroup(child)
+			s.cloneFails(uapi.EOPNOTSUPP, "clone into a domain invalid cgroup", fd)
+			require.NoError(t, s.self.Close(fd))
+		}
 
 		require.NoError(t, s.enter(s.root))
 		for _, cg := range []string{child, parent, grandparent} {
@@ -347,7 +398,11 @@ func TestCgcoreInternalProcessConstraint(t *testing.T) {
 		s.fails(uapi.EBUSY, "enter a domain parent with memory enabled", func() error { return s.enter(parent) })
 
 		// Mainline: clone3(CLONE_INTO_CGROUP) into the parent fails too.
-		s.cloneIntoCgroupNotModelled()
+		if f == kernsim.Mainline {
+			fd := s.openCgroup(parent)
+			s.cloneFails(uapi.EBUSY, "clone into a parent with memory enabled", fd)
+			require.NoError(t, s.self.Close(fd))
+		}
 
 		s.destroy(child)
 		s.destroy(parent)

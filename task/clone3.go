@@ -3,6 +3,7 @@ package task
 import (
 	"strconv"
 
+	"github.com/kernsim/kernsim/cgroup"
 	"github.com/kernsim/kernsim/uapi"
 )
 
@@ -156,4 +157,35 @@ func clone3ArgsValid(a *Clone3Args) error {
 		return uapi.Err("clone3", uapi.EINVAL, "stack and stack_size must come together", "clone3_stack_valid")
 	}
 	return nil
+}
+
+// CgroupDirFile is an open directory of the cgroup filesystem: what
+// CLONE_INTO_CGROUP's descriptor must be (cgroupfs implements it).
+type CgroupDirFile interface {
+	// CloneInto resolves the directory for a fork by t from src
+	// (cgroup_get_from_file: EBADF unless it is a cgroup2 directory) and
+	// returns the checks cgroup_css_set_fork runs under cgroup_mutex:
+	// cgroup_may_write on its cgroup.procs and cgroup_attach_permissions.
+	CloneInto(t *Task, src *cgroup.Cgroup, threadgroup bool) (*cgroup.Cgroup, func() error, error)
+}
+
+// cssSetForkInto resolves clone3's cgroup descriptor and runs
+// cgroup_css_set_fork: the returned css_set holds the child's reference and
+// cgroup_mutex stays held until the fork is posted or cancelled.
+func (t *Task) cssSetForkInto(fd int, flags uapi.CloneFlags) (*cgroup.CSSSet, error) {
+	f := t.files.fget(fd)
+	if f == nil {
+		return nil, uapi.Err("clone3", uapi.EBADF, "cgroup fd "+strconv.Itoa(fd)+" is not open", "cgroup_get_from_fd")
+	}
+	defer f.put(&t.ctx)
+	cf, ok := f.ops.(CgroupDirFile)
+	if !ok {
+		return nil, uapi.Err("clone3", uapi.EBADF, f.path+" is not a cgroup directory", "cgroup_get_from_file")
+	}
+	src := t.cg.CSSSet().DflCgroup()
+	dst, check, err := cf.CloneInto(t, src, flags&uapi.CLONE_THREAD == 0)
+	if err != nil {
+		return nil, err
+	}
+	return t.k.Cgroup.CSSSetForkInto(&t.ctx, t, dst, check)
 }

@@ -204,7 +204,11 @@ func (t *Task) openFile(op, path string, flags int) (*File, error) {
 		if flags&O_ACCMODE != O_RDONLY {
 			return nil, uapi.Err(op, uapi.EISDIR, path+" is a directory", "do_last")
 		}
-		ops = dirFile{}
+		if o, ok := i.(DirOpener); ok {
+			ops, err = o.OpenDir(t)
+		} else {
+			ops = dirFile{}
+		}
 	default:
 		return nil, uapi.Err(op, uapi.ENXIO, path+" cannot be opened", "do_last")
 	}

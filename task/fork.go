@@ -3,6 +3,7 @@ package task
 import (
 	"strconv"
 
+	"github.com/kernsim/kernsim/cgroup"
 	"github.com/kernsim/kernsim/nsproxy"
 	"github.com/kernsim/kernsim/nsproxy/ns"
 	"github.com/kernsim/kernsim/nsproxy/pidns"
@@ -84,9 +85,6 @@ func (t *Task) copyProcess(args kernelCloneArgs) (*Task, error) {
 	if err := t.checkCloneFlags(flags); err != nil {
 		return nil, err
 	}
-	if flags&uapi.CLONE_INTO_CGROUP != 0 {
-		return nil, uapi.Err("clone3", uapi.EINVAL, "CLONE_INTO_CGROUP is not simulated yet", "copy_process")
-	}
 
 	// dup_task_struct.
 	p := &Task{k: t.k, comm: t.comm, exitSignal: args.exitSignal}
@@ -152,9 +150,28 @@ func (t *Task) copyProcess(args kernelCloneArgs) (*Task, error) {
 	// cgroup_can_fork: a controller (pids) may refuse; the threadgroup
 	// rwsem is held from here until cgroup_post_fork or cgroup_cancel_fork.
 	k := t.k
+	// CLONE_INTO_CGROUP (mainline): cgroup_css_set_fork takes cgroup_mutex
+	// and picks the child's css_set before the threadgroup rwsem.
+	var into *cgroup.CSSSet
+	if flags&uapi.CLONE_INTO_CGROUP != 0 {
+		if into, err = t.cssSetForkInto(args.cgroupFD, flags); err != nil {
+			pidns.FreePid(ctx, pid, nil)
+			switchTaskNamespaces(ctx, p, nil)
+			t.unwindFork(p, flags)
+			return nil, relabel(err, "clone3")
+		}
+	}
 	k.Cgroup.ThreadgroupChangeBegin()
-	if err := k.Cgroup.CanFork(ctx, p, t); err != nil {
+	if into != nil {
+		err = k.Cgroup.CanForkInto(ctx, p, into)
+	} else {
+		err = k.Cgroup.CanFork(ctx, p, t)
+	}
+	if err != nil {
 		k.Cgroup.ThreadgroupChangeEnd()
+		if into != nil {
+			k.Cgroup.CancelForkInto(ctx, p, into, false)
+		}
 		pidns.FreePid(ctx, pid, nil)
 		switchTaskNamespaces(ctx, p, nil)
 		t.unwindFork(p, flags)
@@ -165,8 +182,13 @@ func (t *Task) copyProcess(args kernelCloneArgs) (*Task, error) {
 	// A namespace whose init died stops accepting processes (PIDNS_ADDING).
 	if pid.Namespace().PidAllocated()&pidns.PIDNS_ADDING == 0 {
 		t.k.tasklist.Unlock()
-		k.Cgroup.CancelFork(ctx, p, t)
-		k.Cgroup.ThreadgroupChangeEnd()
+		if into != nil {
+			k.Cgroup.ThreadgroupChangeEnd()
+			k.Cgroup.CancelForkInto(ctx, p, into, true)
+		} else {
+			k.Cgroup.CancelFork(ctx, p, t)
+			k.Cgroup.ThreadgroupChangeEnd()
+		}
 		pidns.FreePid(ctx, pid, nil)
 		switchTaskNamespaces(ctx, p, nil)
 		t.unwindFork(p, flags)
@@ -191,8 +213,13 @@ func (t *Task) copyProcess(args kernelCloneArgs) (*Task, error) {
 	pid.Attach(p) // attach_pid: findable only now that its fields are set
 	t.k.nrThreads.Add(1)
 	t.k.tasklist.Unlock()
-	k.Cgroup.PostFork(ctx, p, t)
-	k.Cgroup.ThreadgroupChangeEnd()
+	if into != nil {
+		k.Cgroup.ThreadgroupChangeEnd()
+		k.Cgroup.PostForkInto(ctx, p, into)
+	} else {
+		k.Cgroup.PostFork(ctx, p, t)
+		k.Cgroup.ThreadgroupChangeEnd()
+	}
 
 	p.ctx.Cur.PID = p.pid
 	if flags&uapi.CLONE_PIDFD != 0 {

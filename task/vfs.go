@@ -45,6 +45,14 @@ type Dir interface {
 	Readdir(t *Task) ([]string, error)
 }
 
+// DirOpener is a directory whose open files are its filesystem's own (a
+// cgroup directory names a cgroup for clone3's CLONE_INTO_CGROUP); others
+// open as a plain directory file.
+type DirOpener interface {
+	Dir
+	OpenDir(t *Task) (FileOps, error)
+}
+
 // Symlink is a symbolic link; Readlink gives its text (readlink(2)).
 type Symlink interface {
 	Inode

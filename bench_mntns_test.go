@@ -41,8 +41,9 @@ func BenchmarkUnshareNewNS(b *testing.B) {
 }
 
 // BenchmarkSetnsPidfdAll: mainline setns(pidfd, flags) entering every
-// namespace type of a container but the user namespace, alternating between
-// two containers so that each call really switches.
+// namespace type of a container but the user namespace (a sibling user
+// namespace could not be entered again), alternating between two
+// containers so that each call really switches.
 func BenchmarkSetnsPidfdAll(b *testing.B) {
 	b.ReportAllocs()
 	k, err := kernsim.Boot(kernsim.Config{Flavour: kernsim.Mainline})
@@ -56,11 +57,11 @@ func BenchmarkSetnsPidfdAll(b *testing.B) {
 		}
 	})
 	init := k.Init()
-	all := uapi.CLONE_NEWNS | uapi.CLONE_NEWUTS | uapi.CLONE_NEWIPC | uapi.CLONE_NEWPID | uapi.CLONE_NEWNET | uapi.CLONE_NEWCGROUP
-	create := all &^ (uapi.CLONE_NEWIPC | uapi.CLONE_NEWNET | uapi.CLONE_NEWCGROUP) // the types kernsim can create today
+	all := uapi.CLONE_NEWNS | uapi.CLONE_NEWUTS | uapi.CLONE_NEWIPC | uapi.CLONE_NEWPID | uapi.CLONE_NEWNET |
+		uapi.CLONE_NEWCGROUP | uapi.CLONE_NEWTIME
 	var fds [2]int
 	for i := range fds {
-		c, err := init.Clone(task.CloneArgs{Flags: create | uapi.CloneFlags(uapi.SIGCHLD)})
+		c, _, err := init.Clone3(task.Clone3Args{Flags: all, ExitSignal: uint64(uapi.SIGCHLD)})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -465,6 +465,15 @@ func TestSetnsErrno(t *testing.T) {
 		setnsRow("own user namespace", nscInit, "/proc/self/ns/user", uapi.CLONE_NEWUSER, einval, "userns_install", "own user namespace"),
 		setnsRow("own user namespace, nstype 0", nscUser, "/proc/self/ns/user", 0, einval, "userns_install", "own user namespace"),
 		setnsRow("unprivileged into its own (root-owned) uts", nscUser, "/proc/self/ns/uts", 0, eperm, "utsns_install", ""),
+		// §8.3: every install needs CAP_SYS_ADMIN over the target's owner and
+		// the caller's user namespace.
+		setnsRow("unprivileged into its own ipc", nscUser, "/proc/self/ns/ipc", 0, eperm, "ipcns_install", ""),
+		setnsRow("unprivileged into its own net", nscUser, "/proc/self/ns/net", uapi.CLONE_NEWNET, eperm, "netns_install", ""),
+		setnsRow("unprivileged into its own cgroup", nscUser, "/proc/self/ns/cgroup", 0, eperm, "cgroupns_install", ""),
+		setnsRow("unprivileged into its own mnt", nscUser, "/proc/self/ns/mnt", uapi.CLONE_NEWNS, eperm, "mntns_install", ""),
+		setnsRow("unprivileged into its own pid", nscUser, "/proc/self/ns/pid", uapi.CLONE_NEWPID, eperm, "pidns_install", ""),
+		setnsRow("net fd, nstype NEWIPC", nscInit, "/proc/self/ns/net", uapi.CLONE_NEWIPC, einval, "setns", ""),
+		setnsRow("cgroup fd, nstype NEWNET", nscInit, "/proc/self/ns/cgroup", uapi.CLONE_NEWNET, einval, "setns", ""),
 		{name: "unprivileged into a root-owned new uts", op: "setns", errno: eperm, check: "utsns_install",
 			prepare: func(t *testing.T, k *kernsim.Kernel) (func() error, func(*testing.T)) {
 				b := nscClone(t, k, k.Init(), uapi.CLONE_NEWUTS|nscSIGCHLD, "B")

@@ -14,6 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kernsim/kernsim"
+	"github.com/kernsim/kernsim/nsproxy/ipcns"
+	"github.com/kernsim/kernsim/nsproxy/mntns"
 	"github.com/kernsim/kernsim/nsproxy/userns"
 	"github.com/kernsim/kernsim/task"
 	"github.com/kernsim/kernsim/uapi"
@@ -279,6 +281,8 @@ func FuzzSyscallSequence(f *testing.F) {
 	f.Add([]byte{0, 0, 6, 0, 1, 6, 6, 2, 0, 7, 0, 0, 6, 1})     // threads, exit of a leader, wait
 	f.Add([]byte{0, 0, 0, 0, 1, 1, 2, 1, 0x81, 6, 1, 0, 3, 0, 0x80, 3, 0, 0x40, 4, 0, 0})
 	f.Add([]byte{0, 0, 5, 0, 0, 4, 1, 1, 11, 1, 0, 9, 2, 0, 3, 3, 0, 0xc0, 9, 0, 1})
+	f.Add([]byte{16, 0, 0, 13, 1, 0, 13, 1, 5, 13, 0, 6, 16, 0, 4, 13, 2, 0, 13, 0, 3}) // mount namespaces: copies, tmpfs, propagation
+	f.Add([]byte{14, 0, 0, 16, 0, 1, 14, 1, 0, 14, 0, 2, 15, 0, 0, 15, 0, 6, 16, 0, 2, 15, 0, 9, 6, 1, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		k, err := kernsim.Boot(kernsim.Config{})
 		require.NoError(t, err)
@@ -328,7 +332,7 @@ func fuzzStep(k *kernsim.Kernel, cur *task.Task, all []*task.Task, op byte, b in
 		}
 		return b % 8 // possibly not open: EBADF
 	}
-	switch op % 13 {
+	switch op % 17 {
 	case 0:
 		flags := [...]uapi.CloneFlags{
 			sig,
@@ -430,6 +434,64 @@ func fuzzStep(k *kernsim.Kernel, cur *task.Task, all []*task.Task, op byte, b in
 		path := "/proc/" + strconv.Itoa(int(target.PidIn(cur.ActivePidNS()))) + "/uid_map"
 		_, err := cur.WriteFile(path, "0 1000 1\n")
 		return fmt.Sprintf("write(%s) by %d", path, cur.PID()), err
+	case 13: // mount namespaces
+		dirs := [...]string{"/tmp", "/mnt", "/tmp/x"}
+		dir := dirs[b%3]
+		switch (b / 3) % 6 {
+		case 0:
+			return fmt.Sprintf("mount(tmpfs, %s) by %d", dir, cur.PID()), cur.Mount("none", dir, "tmpfs", 0, "")
+		case 1:
+			return fmt.Sprintf("umount(%s) by %d", dir, cur.PID()), cur.Umount2(dir, (b/18)%3)
+		case 2:
+			return fmt.Sprintf("mount(MS_SHARED, %s) by %d", dir, cur.PID()), cur.Mount("", dir, "", mntns.MS_SHARED, "")
+		case 3:
+			return fmt.Sprintf("mount(MS_SLAVE, %s) by %d", dir, cur.PID()), cur.Mount("", dir, "", mntns.MS_SLAVE, "")
+		case 4:
+			return fmt.Sprintf("mount(MS_BIND, /tmp, %s) by %d", dir, cur.PID()), cur.Mount("/tmp", dir, "", mntns.MS_BIND|mntns.MS_REC, "")
+		}
+		return fmt.Sprintf("mkdir(/tmp/x) by %d", cur.PID()), cur.Mkdir("/tmp/x", 0o755)
+	case 14: // System V IPC
+		switch b % 4 {
+		case 0:
+			_, err := cur.Shmget(int32(b%3), 4096, ipcns.IPC_CREAT|0o600)
+			return fmt.Sprintf("shmget(%d) by %d", b%3, cur.PID()), err
+		case 1:
+			_, err := cur.Msgget(ipcns.IPC_PRIVATE, 0o600)
+			return fmt.Sprintf("msgget(IPC_PRIVATE) by %d", cur.PID()), err
+		case 2:
+			return fmt.Sprintf("shmctl(%d, IPC_RMID) by %d", b/4, cur.PID()), cur.Shmctl(b/4, ipcns.IPC_RMID)
+		}
+		return fmt.Sprintf("msgctl(%d, IPC_RMID) by %d", b/4, cur.PID()), cur.Msgctl(b/4, ipcns.IPC_RMID)
+	case 15: // network devices
+		name := "v" + strconv.Itoa(b%3)
+		switch (b / 3) % 5 {
+		case 0:
+			return fmt.Sprintf("link add %s veth by %d", name, cur.PID()), cur.LinkAdd("veth", name, "p"+name, task.NoNetNS)
+		case 1:
+			return fmt.Sprintf("link del %s by %d", name, cur.PID()), cur.LinkDel(name)
+		case 2:
+			return fmt.Sprintf("link set %s up by %d", name, cur.PID()), cur.LinkSetUp(name)
+		case 3:
+			target := all[(b/15)%len(all)]
+			return fmt.Sprintf("link set eth0 netns %d by %d", target.PID(), cur.PID()), cur.LinkSetNetNSPid("eth0", target.PidIn(cur.ActivePidNS()))
+		}
+		return fmt.Sprintf("link set p%s netns pid 1 by %d", name, cur.PID()), cur.LinkSetNetNSPid("p"+name, 1)
+	case 16: // the other namespace types through clone, unshare and setns
+		flags := [...]uapi.CloneFlags{uapi.CLONE_NEWNS, uapi.CLONE_NEWIPC, uapi.CLONE_NEWNET, uapi.CLONE_NEWCGROUP,
+			uapi.CLONE_NEWNS | uapi.CLONE_NEWNET | uapi.CLONE_NEWCGROUP}[b%5]
+		switch (b / 5) % 3 {
+		case 0:
+			if len(all) >= fuzzTasksMax {
+				return "clone skipped", nil
+			}
+			_, err := cur.Clone(task.CloneArgs{Flags: flags | sig})
+			return fmt.Sprintf("clone(%v) by %d", flags, cur.PID()), err
+		case 1:
+			return fmt.Sprintf("unshare(%v) by %d", flags, cur.PID()), cur.Unshare(flags)
+		}
+		fd := pickFd()
+		nstype := [...]uapi.CloneFlags{uapi.CLONE_NEWNS, uapi.CLONE_NEWNET, uapi.CLONE_NEWCGROUP, uapi.CLONE_NEWPID}[(b/15)%4]
+		return fmt.Sprintf("setns(%d, %v) by %d", fd, nstype, cur.PID()), cur.Setns(fd, nstype)
 	default:
 		target := all[b%len(all)]
 		path := "/proc/" + strconv.Itoa(int(target.PID())) + "/ns/" + nsNames[(b/3)%len(nsNames)]

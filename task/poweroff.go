@@ -54,6 +54,7 @@ func (k *Kernel) PowerOff() {
 	k.freeTask(&in.ctx, in)
 	k.Mnt.Shutdown(&in.ctx) // umount -a: what the running system mounted
 	k.IPC.Shutdown(&in.ctx) // System V objects of the initial IPC namespace
+	k.Net.Shutdown(&in.ctx) // virtual network devices of init_net
 	k.tasklist.Lock()
 	k.halted = true
 	k.tasklist.Unlock()

@@ -273,3 +273,19 @@ func Install(ctx *ns.Ctx, cred *userns.Cred, target *Namespace) error {
 	}
 	return nil
 }
+
+// Shutdown deletes every virtual device (dummy, veth) left in init_net, each
+// through its dellink as cleanup_net would for another namespace, so that a
+// powered-off Kernel's leak registry holds nothing the running system made.
+// Boot devices and lo stay: they are static.
+func (g *Globals) Shutdown(ctx *ns.Ctx) {
+	g.rtnl.Lock()
+	var kill []*Device
+	for i := len(g.Init.devs) - 1; i >= 0; i-- {
+		if d := g.Init.devs[i]; d.kind.hasLinkOps() {
+			kill = dellink(d, kill)
+		}
+	}
+	g.unregisterNetdeviceMany(ctx, kill)
+	g.rtnlUnlock()
+}

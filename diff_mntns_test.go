@@ -204,6 +204,33 @@ wait init J                                                             # exited
 exit C 0                                                                # ok
 wait init C                                                             # exited=0
 `},
+	{name: "nsfs_ioctls", script: `
+# The nsfs ioctls of reference §14.3: 1 NS_GET_USERNS, 2 NS_GET_PARENT,
+# 3 NS_GET_NSTYPE, 4 NS_GET_OWNER_UID.
+sethostname init base              # ok
+open init fu init uts              # ok
+ns_ioctl init fu 3 x               # type=0x4000000
+ns_ioctl init fu 1 ou              # link=user:[N]
+ns_ioctl init ou 1 oo              # EPERM
+ns_ioctl init ou 2 op              # EPERM
+ns_ioctl init fu 2 fp              # EINVAL
+ns_ioctl init fu 4 fx              # EINVAL
+ns_ioctl init fu 0xb7ff fy         # ENOTTY
+clone init C CLONE_NEWPID|CLONE_NEWUSER # ok
+open init cp C pid                 # ok
+ns_ioctl init cp 2 pp              # link=pid:[N]
+ns_ioctl init cp 3 pt              # type=0x20000000
+open init ip init pid              # ok
+ns_ioctl init ip 2 ipp             # EPERM
+open init cu C user                # ok
+ns_ioctl init cu 4 q               # uid=0
+ns_ioctl init cu 2 cup             # link=user:[N]
+ns_ioctl init cu 1 cuo             # link=user:[N]
+open_path init d /proc             # ok
+ns_ioctl init d 3 z                # ENOTTY
+exit C 0                           # ok
+wait init C                        # exited=0
+`},
 }
 
 func TestDifferentialMount(t *testing.T) {

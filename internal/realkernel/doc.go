@@ -88,6 +88,9 @@
 //	    compares device and inode of the two ns files (inode numbers differ
 //	    between simulator and kernel, so compare equality, not numbers)
 //	drop_privs <task> <uid>               ok | errno
+//	ns_ioctl <task> <fd> <req> <newfd>    link=<ns>:[<inode>] | type=<hex> | uid=<n> | errno
+//	    the nsfs ioctls: req 1 NS_GET_USERNS and 2 NS_GET_PARENT open a new
+//	    descriptor (labelled newfd), 3 NS_GET_NSTYPE, 4 NS_GET_OWNER_UID
 //	pidfd_open <task> <fd> <target>      ok | errno
 //	    pidfd_open(2) of target under the fd label; setns accepts it. The
 //	    number passed is the machine's, so <task> must be in the script's

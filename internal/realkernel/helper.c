@@ -589,6 +589,50 @@ static int task_exec(struct task *t, char *line, char *out, size_t outn) {
 			snprintf(out, outn, "ok\n");
 		return 1;
 	}
+	if (strcmp(op, "nsioctl") == 0) {
+		// nsioctl <label> <request> <newlabel>: requests 1-4 are NS_GET_USERNS,
+		// NS_GET_PARENT, NS_GET_NSTYPE, NS_GET_OWNER_UID; others are sent as is.
+		NEED(4);
+		struct fdlabel *l = find_fd(t, argv[1]);
+		long req;
+		if (!l || parse_long(argv[2], &req) || strlen(argv[3]) >= LABEL_MAX || find_fd(t, argv[3])) {
+			snprintf(out, outn, "error: bad nsioctl arguments\n");
+			return 1;
+		}
+		if (req >= 1 && req <= 4)
+			req = _IO(0xb7, req);
+		uid_t uid = 0;
+		int r = ioctl(l->fd, (unsigned long)req, &uid);
+		if (r < 0) {
+			reply_errno(out, outn, errno);
+			return 1;
+		}
+		if (req == _IO(0xb7, 3)) {
+			snprintf(out, outn, "type=%#x\n", r);
+			return 1;
+		}
+		if (req == _IO(0xb7, 4)) {
+			snprintf(out, outn, "uid=%u\n", (unsigned)uid);
+			return 1;
+		}
+		struct fdlabel *slot = NULL;
+		for (int i = 0; i < NFDS && !slot; i++)
+			if (!t->fds[i].name[0])
+				slot = &t->fds[i];
+		if (!slot) {
+			close(r);
+			snprintf(out, outn, "error: too many fd labels\n");
+			return 1;
+		}
+		strcpy(slot->name, argv[3]);
+		slot->fd = r;
+		char path[64], link[128];
+		snprintf(path, sizeof path, "/proc/self/fd/%d", r);
+		ssize_t n = readlink(path, link, sizeof link - 1);
+		link[n > 0 ? n : 0] = '\0';
+		snprintf(out, outn, "link=%s\n", link);
+		return 1;
+	}
 	if (strcmp(op, "pidfdopen") == 0) {
 		// pidfdopen <label> <pid>: pidfd_open(pid, 0) under a new fd label.
 		NEED(3);
@@ -1350,6 +1394,16 @@ static int run_step(struct controller *c, char **argv, int argc) {
 		TASK(ti, argv[1]);
 		snprintf(cmd, sizeof cmd, "%s %s",
 		         op[0] == 'm' ? "mkdirp" : op[0] == 'r' && op[1] == 'm' ? "rmdirp" : "readfile", argv[2]);
+		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
+			return -1;
+		print_result(reply);
+		return 0;
+	}
+	if (strcmp(op, "ns_ioctl") == 0) {
+		// ns_ioctl <task> <fd> <request 1-4> <newfd>
+		ARGS(5);
+		TASK(ti, argv[1]);
+		snprintf(cmd, sizeof cmd, "nsioctl %s %s %s", argv[2], argv[3], argv[4]);
 		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
 			return -1;
 		print_result(reply);

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kernsim/kernsim/nsproxy/mntns"
+	"github.com/kernsim/kernsim/task"
 )
 
 // mountFlagNames are the mount(2) and umount2(2) flags the helper's scripts
@@ -137,4 +138,43 @@ func (in *interp) pidfdOpen(argv []string) (string, error) {
 	}
 	st.fds[label] = fd
 	return "ok", nil
+}
+
+// nsIoctl runs ns_ioctl <task> <fd> <req> <newfd>: req 1-4 are the nsfs
+// ioctls NS_GET_USERNS, NS_GET_PARENT, NS_GET_NSTYPE and NS_GET_OWNER_UID.
+func (in *interp) nsIoctl(argv []string) (string, error) {
+	if err := args(argv, 5); err != nil {
+		return "", err
+	}
+	st, err := in.live(argv[1])
+	if err != nil {
+		return "", err
+	}
+	fd, ok := st.fds[argv[2]]
+	if !ok {
+		return "", taskErr(st, "unknown fd label %s", argv[2])
+	}
+	req, err := strconv.ParseUint(argv[3], 0, 32)
+	if err != nil {
+		return "", scriptErr("bad request %s", argv[3])
+	}
+	if req >= 1 && req <= 4 {
+		req |= task.NSIO << 8
+	}
+	newLabel := argv[4]
+	if _, open := st.fds[newLabel]; open || len(newLabel) >= labelMax {
+		return "", taskErr(st, "bad nsioctl arguments")
+	}
+	r, err := st.t.Ioctl(fd, uint32(req))
+	if err != nil {
+		return errnoResult(err)
+	}
+	switch req {
+	case task.NS_GET_NSTYPE:
+		return "type=" + "0x" + strconv.FormatUint(uint64(r), 16), nil
+	case task.NS_GET_OWNER_UID:
+		return "uid=" + strconv.Itoa(r), nil
+	}
+	st.fds[newLabel] = r
+	return "link=" + st.t.File(r).Namespace().NS().Link(), nil
 }

@@ -310,6 +310,8 @@ func (in *interp) step(argv []string) (string, error) {
 		return in.writePath(argv)
 	case "pidfd_open":
 		return in.pidfdOpen(argv)
+	case "ns_ioctl":
+		return in.nsIoctl(argv)
 	case "mount", "umount", "mounts_under":
 		return in.mountOp(argv)
 	case "mkdir", "rmdir", "read_path":

@@ -35,6 +35,13 @@ type Config struct {
 	// it varies with the kernel configuration. The default, 151, gives
 	// init_net 4026531992 as on many 4.19 distribution kernels.
 	BootProcInums int
+	// TimeNSStrict (mainline only) follows 5.6–6.0 for time namespaces and
+	// shared address spaces: clone with CLONE_VM or CLONE_THREAD is EINVAL
+	// while time_ns_for_children differs from time_ns, and execve does not
+	// switch. The default is ≈6.1 onwards, as on the reference machine:
+	// such a child stays in the parent's time namespace, execve enters
+	// time_ns_for_children.
+	TimeNSStrict bool
 	// Cgroup chooses the controllers the kernel is built with and the v1
 	// hierarchies mounted at boot (the zero value: no controllers, the v2
 	// hierarchy only).
@@ -100,6 +107,7 @@ func Boot(cfg Config) (*Kernel, error) {
 		PidMax:        cfg.PidMax,
 		BootProcInums: cfg.BootProcInums,
 		Cgroup:        cfg.Cgroup,
+		TimeNSStrict:  cfg.TimeNSStrict,
 	})
 	if err != nil {
 		return nil, err

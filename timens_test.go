@@ -117,3 +117,26 @@ func TestTimeNSSetnsAndClone3(t *testing.T) {
 	require.Equal(t, tn.Link(), link)
 	require.NoError(t, k.Check())
 }
+
+// The 5.6–6.0 rule (Config.TimeNSStrict, reference §17): after
+// unshare(CLONE_NEWTIME), a CLONE_VM or CLONE_THREAD child is EINVAL and
+// execve stays; a plain fork still enters time_ns_for_children.
+func TestTimeNSStrictVM(t *testing.T) {
+	t.Parallel()
+	k := kernsimtest.Boot(t, kernsim.Config{Flavour: kernsim.Mainline, TimeNSStrict: true})
+	init := k.Init()
+	p := kernsimtest.Fork(t, init, 0)
+	require.NoError(t, p.Unshare(uapi.CLONE_NEWTIME))
+	before := k.Snapshot()
+	for _, f := range []uapi.CloneFlags{uapi.CLONE_VM | uapi.CloneFlags(uapi.SIGCHLD), uapi.CLONE_THREAD | uapi.CLONE_SIGHAND | uapi.CLONE_VM} {
+		_, err := p.Clone(task.CloneArgs{Flags: f})
+		require.ErrorIs(t, err, uapi.EINVAL, f.String())
+		require.Equal(t, before, k.Snapshot())
+	}
+	forChildren := p.NSProxy().TimeNSForChildren()
+	require.NoError(t, p.Execve("sh"))
+	require.Same(t, k.Time.Init, p.NSProxy().TimeNS(), "no exec_task_namespaces before 6.1")
+	c := kernsimtest.Fork(t, p, 0)
+	require.Same(t, forChildren, c.NSProxy().TimeNS())
+	require.NoError(t, k.Check())
+}

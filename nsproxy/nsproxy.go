@@ -265,7 +265,8 @@ func CopyNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, cred *user
 	defer ctx.Exit("copy_namespaces")
 	userNS := cred.UserNS()
 	if flags&nsproxyFlags(ctx) == 0 {
-		if flags&uapi.CLONE_VM != 0 || old.time.TimeNS == old.time.TimeNSForChildren {
+		vmStays := flags&uapi.CLONE_VM != 0 && ctx.Env.TimeNSExecSwitch()
+		if vmStays || old.time.TimeNS == old.time.TimeNSForChildren {
 			ctx.Mark("get_nsproxy")
 			old.Get()
 			return old, nil
@@ -280,7 +281,7 @@ func CopyNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, cred *user
 	if err != nil {
 		return nil, err
 	}
-	if flags&uapi.CLONE_VM == 0 && p.time.TimeNS != nil {
+	if (flags&uapi.CLONE_VM == 0 || !ctx.Env.TimeNSExecSwitch()) && p.time.TimeNS != nil {
 		timens.TimensOnFork(ctx, &p.time)
 	}
 	return p, nil
@@ -291,8 +292,8 @@ func CopyNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, cred *user
 // its time_ns gets a new nsproxy (create_new_namespaces(0, …)) that enters
 // it (timens_on_fork). It returns nil, nil when nothing changes.
 func ExecTaskNamespaces(ctx *ns.Ctx, old *NSProxy, userNS *userns.Namespace, cur Current) (*NSProxy, error) {
-	if old.time.TimeNS == old.time.TimeNSForChildren {
-		return nil, nil
+	if old.time.TimeNS == old.time.TimeNSForChildren || !ctx.Env.TimeNSExecSwitch() {
+		return nil, nil // 5.6–6.0 have no exec_task_namespaces
 	}
 	ctx.Enter("exec_task_namespaces")
 	defer ctx.Exit("exec_task_namespaces")

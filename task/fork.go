@@ -255,6 +255,12 @@ func (t *Task) checkCloneFlags(f uapi.CloneFlags) error {
 			return uapi.Err("clone", uapi.EINVAL, "CLONE_THREAD while pid_ns_for_children differs from the active pid namespace", "copy_process")
 		}
 	}
+	if f&(uapi.CLONE_THREAD|uapi.CLONE_VM) != 0 && t.k.Env.Mainline() && t.k.Env.TimeNSStrict {
+		// 5.6–6.0: a child sharing the VM may not be in another time namespace.
+		if p := t.nsproxy; p.TimeNS() != p.TimeNSForChildren() {
+			return uapi.Err("clone", uapi.EINVAL, "CLONE_VM or CLONE_THREAD while time_ns_for_children differs from time_ns", "copy_process")
+		}
+	}
 	if f&uapi.CLONE_PIDFD != 0 && f&uapi.CLONE_DETACHED != 0 { // mainline only: 4.19 callers drop the bit
 		return uapi.Err("clone", uapi.EINVAL, "CLONE_PIDFD with CLONE_DETACHED", "copy_process")
 	}

@@ -64,6 +64,9 @@ type Params struct {
 	// DefaultMounts. MountMax is fs.mount-max (0: 100000).
 	Mounts   []mntns.BootMount
 	MountMax uint32
+	// TimeNSStrict selects 5.6–6.0's time-namespace rule for CLONE_VM
+	// (see ns.Env.TimeNSStrict); mainline only.
+	TimeNSStrict bool
 	// NetDevices are the physical devices of init_net after lo; nil gives
 	// netns.DefaultBootDevices (eth0).
 	NetDevices []netns.DeviceConfig
@@ -77,6 +80,7 @@ func NewKernel(p Params) (*Kernel, error) {
 	k.Env.Refs = refcount.NewDomain(p.Flavour)
 	k.Env.Trace = trace.New()
 	k.Env.Flavour = p.Flavour
+	k.Env.TimeNSStrict = p.TimeNSStrict
 	k.childExit.L = &k.tasklist
 	k.UserNS = userns.NewGlobals(&k.Env, p.MaxThreads)
 	cg, err := cgroup.NewGlobals(&k.Env, p.Cgroup)

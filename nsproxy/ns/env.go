@@ -16,6 +16,12 @@ type Env struct {
 	Trace   *trace.Tracer    // function_graph tracer
 	Inums   InumAlloc        // proc_inum_ida
 	Flavour refcount.Flavour // Linux 4.19.13 or mainline behaviour
+	// TimeNSStrict selects mainline 5.6–6.0's time-namespace rule for
+	// CLONE_VM and CLONE_THREAD (EINVAL while time_ns and
+	// time_ns_for_children differ; execve does not switch) instead of
+	// ≈6.1's (such a child keeps the parent's time namespace and execve
+	// enters time_ns_for_children). Reference §17.
+	TimeNSStrict bool
 
 	// NSProxySeq numbers nsproxies as they are created (listing identity only).
 	NSProxySeq atomic.Uint64
@@ -36,6 +42,10 @@ type KmemCaches struct {
 
 // Mainline reports whether the Kernel follows mainline rather than 4.19.13.
 func (e *Env) Mainline() bool { return e.Flavour == refcount.Mainline }
+
+// TimeNSExecSwitch reports whether time namespaces follow ≈6.1's rule
+// (CLONE_VM children stay, execve switches) rather than 5.6's.
+func (e *Env) TimeNSExecSwitch() bool { return e.Mainline() && !e.TimeNSStrict }
 
 // Ctx is "current" as the namespace code sees it: the Kernel's Env and the
 // calling task's trace cursor. Each task embeds one Ctx; only that task's

@@ -231,6 +231,37 @@ ns_ioctl init d 3 z                # ENOTTY
 exit C 0                           # ok
 wait init C                        # exited=0
 `},
+	{name: "proc_mount_pidns", script: `
+# A proc mount shows the pid namespace of its mounter (reference §11.8, §13).
+unshare init CLONE_NEWNS                   # ok
+mount init - / - MS_REC|MS_PRIVATE -       # ok
+clone init C CLONE_NEWPID|CLONE_NEWNS      # ok
+clone C D 0                                # ok
+open_path C o1 /proc/self/ns/pid           # ok
+mount C proc /proc proc 0 -                # ok
+open_path C i1 /proc/1/ns/pid              # ok
+open_path C i2 /proc/2/ns/pid              # ok
+open_path C i3 /proc/3/ns/pid              # ENOENT
+mounts_under C /proc                       # mounts=/proc proc proc;/proc proc proc
+mounts_under init /proc                    # mounts=/proc proc proc
+# The unsharer itself stays in the old pid namespace: mount_ns refuses it a
+# proc it does not own (a user namespace's root), its child may.
+clone init U 0                             # ok
+drop_privs U 1000                          # ok
+unshare U CLONE_NEWUSER|CLONE_NEWNS|CLONE_NEWPID # ok
+mount U proc /proc proc 0 -                # EPERM
+mount U none /tmp tmpfs 0 -                # ok
+clone U V 0                                # ok
+mount V proc /proc proc 0 -                # ok
+exit V 0                                   # ok
+wait U V                                   # exited=0
+exit U 0                                   # ok
+wait init U                                # exited=0
+exit D 0                                   # ok
+wait C D                                   # exited=0
+exit C 0                                   # ok
+wait init C                                # exited=0
+`},
 }
 
 func TestDifferentialMount(t *testing.T) {

@@ -47,10 +47,11 @@ import (
 //     first leave the machine's mount namespace (diff_mntns_test.go). Only
 //     some /proc files are simulated, so the non-nsfs fd is a /proc
 //     directory.
-//   - The helper's tasks all use the machine's /proc; the simulator shows
-//     each task the /proc of its own pid namespace. So a task inside a pid
-//     namespace only names tasks visible there; an fd on an outer task's
-//     namespace reaches it by inheritance from a task outside.
+//   - The helper's tasks all use the machine's /proc and the simulator's
+//     the boot /proc, both the initial pid namespace's: every task names
+//     others by their outermost numbers (no script mounts another proc
+//     there; diff_mntns_test.go's proc_mount_pidns does, in a mount
+//     namespace of its own).
 //   - A pid-namespace init whose namespace holds a task that a process
 //     outside must reap sleeps in zap_pid_ns_processes until that task is
 //     reaped; the simulator's init becomes a zombie at once. Such inits

@@ -115,6 +115,7 @@ func Boot(cfg Config) (*Kernel, error) {
 	if err := tk.Mount("/proc", procfs.New(tk)); err != nil {
 		return nil, err
 	}
+	tk.RegisterKeyedFS("proc", func(key any) task.Filesystem { return procfs.NewFor(tk, key.(*pidns.Namespace)) })
 	if err := mountCgroupfs(tk, cgroupfs.New(tk)); err != nil {
 		return nil, err
 	}

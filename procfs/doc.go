@@ -10,33 +10,30 @@
 //
 // # Pid namespaces
 //
-// In the kernel a proc instance belongs to the pid namespace of the task that
-// mounted it (proc_mount → the superblock's s_fs_info), and a container sees
-// its own processes because it mounts a fresh /proc after entering its pid
-// namespace. Until mount namespaces exist there is one boot mount table, so
-// the simulator behaves as if every task had done that: each lookup in /proc
-// uses the reader's active pid namespace (task_active_pid_ns), and the
-// directories it returns keep that namespace, as inodes keep their
-// superblock's. Consequently:
+// A proc instance belongs to the pid namespace of the task that mounted it
+// (proc_mount → mount_ns, keyed by task_active_pid_ns; the superblock's
+// s_fs_info): the boot /proc is init_pid_ns's, and mount -t proc by a task
+// whose active pid namespace is n gives n's instance (New and NewFor; the
+// mount code shares one superblock per namespace). So, as on Linux, a task
+// that enters a new pid namespace without mounting proc keeps seeing the
+// outer processes, and a container that mounts its own /proc sees its own:
 //
-//   - /proc/<n> looks n up in that namespace (proc_pid_lookup → name_to_int,
-//     find_task_by_pid_ns). Any thread's id resolves; a number that belongs
-//     only to processes outside (an outer number of an invisible process) is
-//     ENOENT, and so is a name with a sign or a leading zero.
-//   - readdir of /proc lists "sys", then "self" and "thread-self", then the
-//     thread-group leaders that have a pid in the namespace, by their numbers
-//     there, in increasing order (proc_pid_readdir, next_tgid); zombies are
-//     listed until reaped.
+//   - /proc/<n> looks n up in the instance's namespace (proc_pid_lookup →
+//     name_to_int, find_task_by_pid_ns). Any thread's id resolves; a number
+//     that belongs only to processes outside it is ENOENT, and so is a name
+//     with a sign or a leading zero.
+//   - readdir of /proc lists the registered entries ("net", "sys", "mounts",
+//     "sysvipc", in proc's order: by length, then bytes), then "self" and
+//     "thread-self", then the thread-group leaders that have a pid in the
+//     namespace, by their numbers there, in increasing order
+//     (proc_pid_readdir, next_tgid); zombies are listed until reaped.
 //   - /proc/self reads the reader's tgid and /proc/thread-self "<tgid>/task/<tid>"
-//     as the namespace numbers them.
+//     as the instance's namespace numbers them (ENOENT for a reader it does
+//     not contain).
 //   - /proc/<pid>/task lists and looks up threads by their numbers there.
-//   - after unshare(CLONE_NEWPID) or setns to a pid namespace the reader's
-//     active namespace is unchanged, so is its /proc (only its children see
-//     the new one), exactly as a /proc mounted before would be.
 //
-// A real system where a process enters a pid namespace without mounting a new
-// /proc keeps seeing the outer proc; the simulator cannot show that until
-// mounts are per namespace.
+// The sysctls under /proc/sys are the reader's, whatever the instance:
+// ns_last_pid is its active pid namespace's, hostname its UTS name.
 //
 // # /proc/<pid>/status
 //

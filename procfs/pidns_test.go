@@ -107,6 +107,13 @@ func TestPidNamespaceViews(t *testing.T) {
 		{"level 3 init", ch.c, "1", pids(1, 2), "c", 2, "NSpid:\t2\n", "NSpgid:\t0\n", "PPid:\t0\n", []int{3, 4, 5, 6}, ""},
 		{"level 3 child", ch.c2, "2", pids(1, 2), "c", 2, "NSpid:\t2\n", "NSpgid:\t0\n", "PPid:\t0\n", []int{3, 4, 5, 6}, ""},
 	} {
+		if c.reader != ch.init {
+			// unshare --mount --mount-proc: a proc of the reader's own pid
+			// namespace over /proc, in a mount namespace of its own (the
+			// tasks of one level share that level's proc superblock).
+			require.NoError(t, c.reader.Unshare(uapi.CLONE_NEWNS), c.name)
+			require.NoError(t, c.reader.Mount("proc", "/proc", "proc", 0, ""), c.name)
+		}
 		before := k.Snapshot()
 		self, err := c.reader.Readlink("/proc/self")
 		require.NoError(t, err, c.name)

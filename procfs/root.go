@@ -8,13 +8,20 @@ import (
 	"github.com/kernsim/kernsim/uapi"
 )
 
-// FS is one Kernel's procfs.
+// FS is one proc instance (a superblock): the Kernel and the pid namespace
+// it was mounted for (s_fs_info), whose processes it shows.
 type FS struct {
-	k *task.Kernel
+	k     *task.Kernel
+	pidNS *pidns.Namespace
 }
 
-// New builds the procfs of k; mount it at /proc with k.Mount.
-func New(k *task.Kernel) *FS { return &FS{k: k} }
+// New builds the boot procfs of k, the instance of init_pid_ns; mount it at
+// /proc with k.Mount.
+func New(k *task.Kernel) *FS { return &FS{k: k, pidNS: k.PidNS.Init} }
+
+// NewFor builds the proc instance of pid namespace n, as proc_mount makes
+// for a mounter whose active pid namespace is n.
+func NewFor(k *task.Kernel, n *pidns.Namespace) *FS { return &FS{k: k, pidNS: n} }
 
 // Root implements task.Filesystem.
 func (fs *FS) Root() task.Dir { return rootDir{fs} }
@@ -68,7 +75,7 @@ func (rootDir) Mode() uint32 { return task.S_IFDIR | 0o555 }
 // process invisible in the namespace, whatever its number elsewhere, is
 // ENOENT.
 func (d rootDir) Lookup(t *task.Task, name string) (task.Inode, error) {
-	ns := t.ActivePidNS()
+	ns := d.fs.pidNS
 	switch name {
 	case "self":
 		return selfLink{ns}, nil
@@ -100,7 +107,7 @@ func (d rootDir) Lookup(t *task.Task, name string) (task.Inode, error) {
 // order (next_tgid: find_ge_pid, skipping pids whose task is not a group
 // leader). Zombies are listed until they are reaped.
 func (d rootDir) Readdir(t *task.Task) ([]string, error) {
-	ns := t.ActivePidNS()
+	ns := d.fs.pidNS
 	names := []string{"net", "sys", "mounts", "sysvipc", "self", "thread-self"}
 	for _, p := range ns.AppendPids(nil) {
 		tk, _ := p.Task().(*task.Task)

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/kernsim/kernsim/nsproxy/mntns"
+	"github.com/kernsim/kernsim/nsproxy/pidns"
 	"github.com/kernsim/kernsim/uapi"
 )
 
@@ -24,7 +25,56 @@ func (t *Task) Mount(source, target, fstype string, flags uint64, data string) e
 	if flags&mntns.MS_BIND != 0 || flags&mntns.MS_MOVE != 0 {
 		source = absPath(source)
 	}
-	return mntns.DoMount(&t.ctx, t.Cred(), n, source, absPath(target), fstype, flags, data)
+	var key mntns.Key
+	if fstype == "proc" && flags&(mntns.MS_BIND|mntns.MS_MOVE|mntns.MS_REMOUNT|mntns.MS_SHARED|mntns.MS_PRIVATE|mntns.MS_SLAVE|mntns.MS_UNBINDABLE) == 0 {
+		active := t.ActivePidNS() // proc_mount: task_active_pid_ns(current)
+		key = mntns.Key{Value: active, Owner: active.UserNS()}
+	}
+	if err := mntns.DoMountKeyed(&t.ctx, t.Cred(), n, source, absPath(target), fstype, flags, data, key); err != nil {
+		return err
+	}
+	if pn, ok := key.Value.(*pidns.Namespace); ok {
+		// The superblock is the pid namespace's; serve it with that proc
+		// instance (the first mount of it creates the instance).
+		if p, err := n.Lookup(absPath(target)); err == nil {
+			t.k.attachKeyed(p.Mnt.SuperBlock(), "proc", pn)
+		}
+	}
+	return nil
+}
+
+// RegisterKeyedFS registers how to serve the superblocks of a keyed
+// filesystem type (proc: one per pid namespace): new(key) builds the
+// Filesystem of the superblock of key. kernsim.Boot registers procfs.
+func (k *Kernel) RegisterKeyedFS(fstype string, new func(key any) Filesystem) {
+	k.backingMu.Lock()
+	defer k.backingMu.Unlock()
+	if k.keyedFS == nil {
+		k.keyedFS = make(map[string]func(any) Filesystem)
+	}
+	k.keyedFS[fstype] = new
+}
+
+// attachKeyed serves sb with its keyed filesystem unless it is served.
+func (k *Kernel) attachKeyed(sb *mntns.SuperBlock, fstype string, key any) {
+	k.backingMu.Lock()
+	defer k.backingMu.Unlock()
+	if _, ok := k.backing[sb]; ok {
+		return
+	}
+	if new := k.keyedFS[fstype]; new != nil {
+		if k.backing == nil {
+			k.backing = make(map[*mntns.SuperBlock]Filesystem)
+		}
+		k.backing[sb] = new(key)
+	}
+}
+
+// forgetSuper drops the filesystem serving a superblock that died.
+func (k *Kernel) forgetSuper(sb *mntns.SuperBlock) {
+	k.backingMu.Lock()
+	defer k.backingMu.Unlock()
+	delete(k.backing, sb)
 }
 
 // Umount2 mirrors umount2(2) (ksys_umount) in the caller's mount namespace,

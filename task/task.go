@@ -48,6 +48,7 @@ type Kernel struct {
 
 	backingMu sync.RWMutex
 	backing   map[*mntns.SuperBlock]Filesystem // pseudo filesystems by superblock (Mount)
+	keyedFS   map[string]func(key any) Filesystem
 }
 
 // Params configures NewKernel; kernsim.Config fills it.
@@ -116,6 +117,12 @@ func NewKernel(p Params) (*Kernel, error) {
 	k.UTS = utsns.NewGlobals(&k.Env, k.UserNS, p.Release, p.Version, p.Machine)
 	k.IPC = ipcns.NewGlobals(&k.Env, k.UserNS)
 	k.PidNS = pidns.NewGlobals(&k.Env, k.UserNS, p.PidMax)
+	// The boot proc is init_pid_ns's superblock (a later mount of proc in
+	// init_pid_ns shares it), served until it dies.
+	if err := k.Mnt.SetKey("/proc", k.PidNS.Init); err != nil && mounts == nil {
+		return nil, err
+	}
+	k.Mnt.OnKill = k.forgetSuper
 	k.Time = timens.NewGlobals(&k.Env, k.UserNS)
 	var initTime *timens.Globals
 	if p.Flavour == refcount.Mainline {

@@ -11,9 +11,10 @@
 //     itself in /ctr, as on Linux;
 //  3. it creates a veth pair whose other end is born in the container's
 //     network namespace;
-//  4. the container becomes uid 0 of its map, names itself, mounts a
-//     private tmpfs on /tmp, brings its links up and makes a System V
-//     shared memory segment;
+//  4. the container becomes uid 0 of its map, names itself, mounts its
+//     own /proc (the proc of its pid namespace: without it, /proc would
+//     still show the host's processes) and a private tmpfs on /tmp, brings
+//     its links up and makes a System V shared memory segment;
 //  5. both sides print what they see: hostname, pid, /proc/self/ns links,
 //     mountinfo, network devices, /proc/self/cgroup and /proc/sysvipc/shm;
 //  6. the container exits, the runtime removes the cgroup, the machine
@@ -111,6 +112,7 @@ func run() error {
 		{"setresgid(0)", func() error { return c.Setresgid(0, 0, 0) }},
 		{"setresuid(0)", func() error { return c.Setresuid(0, 0, 0) }},
 		{"sethostname", func() error { return c.Sethostname("container") }},
+		{"mount /proc", func() error { return c.Mount("proc", "/proc", "proc", 0, "") }},
 		{"mount /tmp", func() error { return c.Mount("tmpfs", "/tmp", "tmpfs", 0, "size=64k") }},
 		{"mkdir /tmp/data", func() error { return c.Mkdir("/tmp/data", 0o755) }},
 		{"ip link set lo up", func() error { return c.LinkSetUp("lo") }},

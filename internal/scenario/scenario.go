@@ -178,19 +178,12 @@ func parseFlags(s string) (uapi.CloneFlags, error) {
 	return f, nil
 }
 
-// nsPath names /proc/<target>/ns/<ns> for the reader. The simulator's /proc
-// shows every reader the proc instance of its own pid namespace, so the
-// number is the target's there; the helper's tasks all share the machine's
-// /proc and use the outermost number. A target the reader's pid namespace
-// cannot see (a sibling's or an ancestor's process) has no path in the
-// simulator: a script error, not a made-up answer.
+// nsPath names /proc/<target>/ns/<ns> for the reader. The simulator's boot
+// /proc, like the machine's that the helper's tasks share, is the instance
+// of the initial pid namespace (no script mounts another), so the target is
+// named by its outermost number whatever the reader's pid namespace.
 func nsPath(reader, target *simTask, ns string) (string, error) {
-	nr := target.t.PidIn(reader.t.ActivePidNS())
-	if nr == 0 {
-		return "", scriptErr("task %s cannot name task %s: it is outside %s's pid namespace, whose /proc the simulator shows it",
-			reader.label, target.label, reader.label)
-	}
-	return "/proc/" + strconv.Itoa(int(nr)) + "/ns/" + ns, nil
+	return "/proc/" + strconv.Itoa(int(target.t.PID())) + "/ns/" + ns, nil
 }
 
 func checkNS(ns string) error {

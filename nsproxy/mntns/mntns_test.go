@@ -190,8 +190,8 @@ func TestCopyUnprivilegedLocks(t *testing.T) {
 		{"umount locked root", func() error { return mntns.Umount(f.ctx, inside, n, "/", mntns.MNT_DETACH) }, uapi.EINVAL, "ksys_umount"},
 		{"move locked", func() error { return mntns.MoveMount(f.ctx, inside, n, "/srv", "/mnt/a") }, uapi.EINVAL, "do_move_mount"},
 		{"bind would reveal", func() error { return mntns.BindMount(f.ctx, inside, n, "/", "/mnt/a", false) }, uapi.EINVAL, "has_locked_children"},
-		{"no global cap for rootfs", func() error { return mntns.MountFS(f.ctx, inside, n, "r", "/mnt/a", "rootfs", 0, "") }, uapi.EPERM, "sget_userns"},
-		{"unknown type", func() error { return mntns.MountFS(f.ctx, inside, n, "p", "/mnt/a", "proc", 0, "") }, uapi.ENODEV, "get_fs_type"},
+		{"no global cap for rootfs", func() error { return mntns.MountFS(f.ctx, inside, n, "r", "/mnt/a", "rootfs", 0, "") }, uapi.EPERM, "do_new_mount"},
+		{"unknown type", func() error { return mntns.MountFS(f.ctx, inside, n, "p", "/mnt/a", "sysfs", 0, "") }, uapi.ENODEV, "get_fs_type"},
 		{"another user is not the owner", func() error { return mntns.Umount(f.ctx, bob, n, "/mnt", 0) }, uapi.EPERM, "may_mount"},
 		// alice, in the parent, owns the child user namespace: she passes
 		// may_mount, and is stopped by the lock like its root is.
@@ -207,7 +207,7 @@ func TestCopyUnprivilegedLocks(t *testing.T) {
 	// (the bind table of sharedsubtree.txt / attach_recursive_mnt); the
 	// freed id 10 is reused.
 	require.NoError(t, mntns.MountFS(f.ctx, inside, n, "box", "/mnt/a", "tmpfs", 0, ""))
-	assert.Contains(t, f.info(n), "10 6 0:5 / /mnt/a rw,relatime - tmpfs box rw\n")
+	assert.Contains(t, f.info(n), "10 6 0:5 / /mnt/a rw,nodev,relatime - tmpfs box rw\n", "a user namespace's mount is nodev (do_new_mount)")
 	require.NoError(t, mntns.Umount(f.ctx, inside, n, "/mnt/a", 0))
 	require.NoError(t, mntns.BindMount(f.ctx, inside, n, "/srv", "/mnt/b", true))
 	assert.Contains(t, f.info(n), "10 6 0:4 / /mnt/b rw,relatime master:4 - tmpfs srv rw,mode=755\n")

@@ -56,8 +56,36 @@ type Globals struct {
 	mountMax atomic.Uint32 // sysctl_mount_max
 
 	fsTypes map[string]fsType
+	keyed   map[keyedSuper]*SuperBlock // live superblocks of keyed types (mount_ns's sget)
 	env     *ns.Env
 	ug      *userns.Globals
+
+	// OnKill, if set, is called (namespace lock held) when a keyed
+	// superblock dies, so that whoever serves its contents can let go.
+	OnKill func(*SuperBlock)
+}
+
+// keyedSuper identifies a superblock of a keyed type: mount_ns finds the
+// existing one for the same s_fs_info.
+type keyedSuper struct {
+	fsType string
+	key    any
+}
+
+// SetKey makes the boot superblock mounted at path in the initial namespace
+// the keyed superblock of key (the boot proc is init_pid_ns's), so that a
+// later mount of the type with that key shares it, as mount_ns does.
+func (g *Globals) SetKey(path string, key any) error {
+	p, err := g.Init.Lookup(path)
+	if err != nil {
+		return err
+	}
+	g.sem.Lock()
+	defer g.sem.Unlock()
+	sb := p.Mnt.sb
+	sb.key = key
+	g.keyed[keyedSuper{sb.fsType, key}] = sb
+	return nil
 }
 
 // BootMount is one mount of the initial tree, made the way early boot
@@ -114,6 +142,7 @@ func NewGlobals(env *ns.Env, ug *userns.Globals, cfg Config) (*Globals, error) {
 		groupIDs: newIDA(1, 1<<31-1),
 		anonDevs: newIDA(1, 1<<MINORBITS-1),
 		fsTypes:  registeredFilesystems(),
+		keyed:    make(map[keyedSuper]*SuperBlock),
 		env:      env,
 		ug:       ug,
 		booting:  true,

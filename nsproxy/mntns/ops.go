@@ -162,6 +162,20 @@ func mntFlagsFromMS(flags uint64) int {
 // MS_MANDLOCK without global CAP_SYS_ADMIN (EPERM); then the operation's.
 // Paths are absolute and resolve in n from its root.
 func DoMount(ctx *ns.Ctx, cred *userns.Cred, n *Namespace, devName, dirName, fstype string, flags uint64, data string) error {
+	return DoMountKeyed(ctx, cred, n, devName, dirName, fstype, flags, data, Key{})
+}
+
+// Key is the s_fs_info a keyed filesystem's mount_ns uses (proc: the
+// mounter's active pid namespace) and the user namespace that owns it, in
+// which the mounter needs CAP_SYS_ADMIN.
+type Key struct {
+	Value any
+	Owner *userns.Namespace
+}
+
+// DoMountKeyed is DoMount for a caller that knows the key of a keyed
+// filesystem type (proc); see Key.
+func DoMountKeyed(ctx *ns.Ctx, cred *userns.Cred, n *Namespace, devName, dirName, fstype string, flags uint64, data string, key Key) error {
 	ctx.Enter("do_mount")
 	defer ctx.Exit("do_mount")
 	g := n.g
@@ -172,12 +186,12 @@ func DoMount(ctx *ns.Ctx, cred *userns.Cred, n *Namespace, devName, dirName, fst
 		return uapi.Err("mount", uapi.EINVAL, "MS_NOUSER", "do_mount")
 	}
 	g.sem.Lock()
-	err := g.doMountLocked(ctx, cred, n, devName, dirName, fstype, flags, data)
+	err := g.doMountLocked(ctx, cred, n, devName, dirName, fstype, flags, data, key)
 	g.unlock(ctx)
 	return relabel(err, "mount")
 }
 
-func (g *Globals) doMountLocked(ctx *ns.Ctx, cred *userns.Cred, n *Namespace, devName, dirName, fstype string, flags uint64, data string) error {
+func (g *Globals) doMountLocked(ctx *ns.Ctx, cred *userns.Cred, n *Namespace, devName, dirName, fstype string, flags uint64, data string, key Key) error {
 	path, err := g.lookupPath(n, dirName, false, "user_path")
 	if err != nil {
 		return err
@@ -200,7 +214,7 @@ func (g *Globals) doMountLocked(ctx *ns.Ctx, cred *userns.Cred, n *Namespace, de
 	case flags&MS_MOVE != 0:
 		return g.doMoveMount(ctx, n, path, devName)
 	}
-	return g.doNewMount(ctx, cred, n, path, fstype, sbFlags, mntFlags, devName, data)
+	return g.doNewMount(ctx, cred, n, path, fstype, sbFlags, mntFlags, devName, data, key)
 }
 
 // MountFS is mount(source, target, fstype, flags, data) for a new
@@ -237,7 +251,7 @@ func SetPropagation(ctx *ns.Ctx, cred *userns.Cred, n *Namespace, target string,
 // CAP_SYS_ADMIN, EPERM; set_anon_super: EMFILE without a free anonymous
 // device) and a mount of it, then do_add_mount; on failure the new mount's
 // reference is dropped, which frees it.
-func (g *Globals) doNewMount(ctx *ns.Ctx, cred *userns.Cred, n *Namespace, path Path, fstype string, sbFlags uint64, mntFlags int, name, data string) error {
+func (g *Globals) doNewMount(ctx *ns.Ctx, cred *userns.Cred, n *Namespace, path Path, fstype string, sbFlags uint64, mntFlags int, name, data string, key Key) error {
 	ctx.Enter("do_new_mount")
 	defer ctx.Exit("do_new_mount")
 	if fstype == "" {
@@ -247,6 +261,15 @@ func (g *Globals) doNewMount(ctx *ns.Ctx, cred *userns.Cred, n *Namespace, path 
 	if !ok {
 		return uapi.Err("mount", uapi.ENODEV, "filesystem type "+quote(fstype)+" not registered", "get_fs_type")
 	}
+	if n.userNS != g.ug.Init {
+		// A mount namespace owned by another user namespace: only
+		// FS_USERNS_MOUNT types, and devices are off (no type here is
+		// FS_USERNS_DEV_MOUNT).
+		if !t.usernsMount {
+			return uapi.Err("mount", uapi.EPERM, fstype+" is not FS_USERNS_MOUNT", "do_new_mount")
+		}
+		mntFlags |= MNT_NODEV | MNT_LOCK_NODEV
+	}
 	if !t.usernsMount && !userns.Capable(cred, uapi.CAP_SYS_ADMIN) {
 		return uapi.Err("mount", uapi.EPERM, fstype+" is not FS_USERNS_MOUNT and the caller lacks global CAP_SYS_ADMIN", "sget_userns")
 	}
@@ -254,18 +277,60 @@ func (g *Globals) doNewMount(ctx *ns.Ctx, cred *userns.Cred, n *Namespace, path 
 	if data != "" {
 		opts = "," + data
 	}
-	sb, ok := g.newSuper(fstype, 0, sbFlags, opts)
-	if !ok {
-		return uapi.Err("mount", uapi.EMFILE, "no anonymous device left", "get_anon_bdev")
+	var sb *SuperBlock
+	if t.keyed {
+		// mount_ns: CAP_SYS_ADMIN over the key's owner, then the
+		// superblock of that key (sget), new or shared.
+		if key.Value == nil {
+			return uapi.Err("mount", uapi.EINVAL, fstype+" needs its key (the mounter's pid namespace)", "mount_ns")
+		}
+		if !userns.NSCapable(cred, key.Owner, uapi.CAP_SYS_ADMIN) {
+			return uapi.Err("mount", uapi.EPERM, "no CAP_SYS_ADMIN over the owner of the mounter's "+fstype+" namespace", "mount_ns")
+		}
+		if sb = g.keyed[keyedSuper{fstype, key.Value}]; sb != nil {
+			sb.active.Inc()
+		}
+	}
+	if sb == nil {
+		var ok bool
+		if sb, ok = g.newSuper(fstype, 0, sbFlags, opts); !ok {
+			return uapi.Err("mount", uapi.EMFILE, "no anonymous device left", "get_anon_bdev")
+		}
+		sb.active.Set(1)
+		if t.keyed {
+			sb.key = key.Value
+			g.keyed[keyedSuper{fstype, key.Value}] = sb
+		}
 	}
 	m := g.allocVfsmnt(name)
-	sb.active.Set(1)
 	m.sb, m.root, m.mountpoint, m.parent = sb, sb.root, sb.root, m
+	if t.usernsVisible && g.mountTooRevealing(n, fstype) {
+		g.unmounted = append(g.unmounted, m)
+		return uapi.Err("mount", uapi.EPERM, "no fully visible "+fstype+" mount in a mount namespace owned by a user namespace", "mount_too_revealing")
+	}
 	if err := g.doAddMount(ctx, n, m, path, mntFlags); err != nil {
 		g.unmounted = append(g.unmounted, m) // mntput after unlock
 		return err
 	}
 	return nil
+}
+
+// mountTooRevealing mirrors mount_too_revealing for a type with
+// SB_I_USERNS_VISIBLE (proc): in a namespace owned by a non-initial user
+// namespace, a new mount needs one of the same type already fully visible
+// there (mnt_already_visible: mounted from its superblock's root; the
+// flags a mount can lock and the children on empty directories are not
+// modelled).
+func (g *Globals) mountTooRevealing(n *Namespace, fstype string) bool {
+	if n.userNS == g.ug.Init {
+		return false
+	}
+	for e := n.list.next; e != &n.list; e = e.next {
+		if m := e.owner; m.sb.fsType == fstype && m.root == m.sb.root {
+			return false
+		}
+	}
+	return true
 }
 
 // doAddMount mirrors do_add_mount: the parent must be in the caller's

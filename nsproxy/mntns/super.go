@@ -89,7 +89,11 @@ type SuperBlock struct {
 	active  refcount.Atomic // s_active
 	g       *Globals
 	node    refcount.Node
+	key     any // s_fs_info of a keyed filesystem (proc: its pid namespace)
 }
+
+// Key returns s_fs_info for a keyed filesystem (proc's pid namespace), or nil.
+func (s *SuperBlock) Key() any { return s.key }
 
 // FSType returns the filesystem type name ("tmpfs", "ext4", ...).
 func (s *SuperBlock) FSType() string { return s.fsType }
@@ -112,7 +116,9 @@ func (s *SuperBlock) RefCount() int64 { return int64(s.active.Read()) }
 
 // fsType is the part of struct file_system_type the model needs.
 type fsType struct {
-	usernsMount bool // FS_USERNS_MOUNT
+	usernsMount   bool // FS_USERNS_MOUNT
+	keyed         bool // mount_ns: one superblock per key (proc: per pid namespace)
+	usernsVisible bool // SB_I_USERNS_VISIBLE: mount_too_revealing applies (proc, sysfs)
 }
 
 // registeredFilesystems is what get_fs_type finds in a kernel built with
@@ -124,6 +130,7 @@ func registeredFilesystems() map[string]fsType {
 		"rootfs": {},
 		"tmpfs":  {usernsMount: true},
 		"ramfs":  {usernsMount: true},
+		"proc":   {usernsMount: true, keyed: true, usernsVisible: true},
 	}
 }
 
@@ -156,6 +163,12 @@ func (s *SuperBlock) deactivate() {
 	}
 	if s.anon {
 		s.g.anonDevs.free(int(s.dev.Minor()))
+	}
+	if s.key != nil {
+		delete(s.g.keyed, keyedSuper{s.fsType, s.key})
+		if s.g.OnKill != nil {
+			s.g.OnKill(s)
+		}
 	}
 	if s.node.Tracked() {
 		s.g.env.Refs.Untrack(&s.node)

@@ -64,8 +64,7 @@ func Install(ctx *ns.Ctx, p *NSProxy, in *Installer, target ns.Namespace) error 
 func utsnsInstall(ctx *ns.Ctx, p *NSProxy, in *Installer, n *utsns.Namespace) error {
 	ctx.Enter("utsns_install")
 	defer ctx.Exit("utsns_install")
-	if !userns.NSCapable(in.Cred, n.UserNS(), uapi.CAP_SYS_ADMIN) ||
-		!userns.NSCapable(in.Cred, in.Cred.UserNS(), uapi.CAP_SYS_ADMIN) {
+	if !userns.InstallCapable(in.Cred, n.UserNS()) {
 		return uapi.Err("setns", uapi.EPERM, "no CAP_SYS_ADMIN in the target's owner and the caller's user namespace", "utsns_install")
 	}
 	n.Get()
@@ -107,10 +106,7 @@ func usernsInstall(ctx *ns.Ctx, in *Installer, n *userns.Namespace) error {
 func mntnsInstall(ctx *ns.Ctx, p *NSProxy, in *Installer, n *mntns.Namespace) error {
 	ctx.Enter("mntns_install")
 	defer ctx.Exit("mntns_install")
-	caller := in.Cred.UserNS()
-	if !userns.NSCapable(in.Cred, n.UserNS(), uapi.CAP_SYS_ADMIN) ||
-		!userns.NSCapable(in.Cred, caller, uapi.CAP_SYS_CHROOT) ||
-		!userns.NSCapable(in.Cred, caller, uapi.CAP_SYS_ADMIN) {
+	if !userns.InstallCapable(in.Cred, n.UserNS()) || !userns.NSCapable(in.Cred, in.Cred.UserNS(), uapi.CAP_SYS_CHROOT) {
 		return uapi.Err("setns", uapi.EPERM, "no CAP_SYS_ADMIN in the target's owner, or no CAP_SYS_CHROOT and CAP_SYS_ADMIN in the caller's user namespace", "mntns_install")
 	}
 	if in.MntFSUsers != 1 {
@@ -188,8 +184,7 @@ func netnsInstall(ctx *ns.Ctx, p *NSProxy, in *Installer, n *netns.Namespace) er
 func pidnsInstall(ctx *ns.Ctx, p *NSProxy, in *Installer, n *pidns.Namespace) error {
 	ctx.Enter("pidns_install")
 	defer ctx.Exit("pidns_install")
-	if !userns.NSCapable(in.Cred, n.UserNS(), uapi.CAP_SYS_ADMIN) ||
-		!userns.NSCapable(in.Cred, in.Cred.UserNS(), uapi.CAP_SYS_ADMIN) {
+	if !userns.InstallCapable(in.Cred, n.UserNS()) {
 		return uapi.Err("setns", uapi.EPERM, "no CAP_SYS_ADMIN in the target's owner and the caller's user namespace", "pidns_install")
 	}
 	active := in.Active

@@ -128,16 +128,7 @@ func (in *interp) pidfdOpen(argv []string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	label := argv[2]
-	if _, open := st.fds[label]; open || len(label) >= labelMax {
-		return "", taskErr(st, "fd label %s too long or already open", label)
-	}
-	fd, err := st.t.PidfdOpen(tg.t.PID(), 0)
-	if err != nil {
-		return errnoResult(err)
-	}
-	st.fds[label] = fd
-	return "ok", nil
+	return in.addFD(st, argv[2], func() (int, error) { return st.t.PidfdOpen(tg.t.PID(), 0) })
 }
 
 // nsIoctl runs ns_ioctl <task> <fd> <req> <newfd>: req 1-4 are the nsfs

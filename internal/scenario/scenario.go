@@ -440,10 +440,16 @@ func (in *interp) names(st *simTask, op string) (string, error) {
 }
 
 func (in *interp) open(st *simTask, label, path string) (string, error) {
+	return in.addFD(st, label, func() (int, error) { return st.t.Open(path) })
+}
+
+// addFD stores the descriptor get returns under a new fd label, as the
+// helper's open, open_path and pidfd_open steps do.
+func (in *interp) addFD(st *simTask, label string, get func() (int, error)) (string, error) {
 	if _, open := st.fds[label]; open || len(label) >= labelMax {
 		return "", taskErr(st, "fd label %s too long or already open", label)
 	}
-	fd, err := st.t.Open(path)
+	fd, err := get()
 	if err != nil {
 		return errnoResult(err)
 	}

@@ -142,8 +142,7 @@ func allocCgroupNS(ctx *ns.Ctx, g *Globals) *Namespace {
 func Install(ctx *ns.Ctx, cred *userns.Cred, current, target *Namespace) (swap bool, err error) {
 	ctx.Enter("cgroupns_install")
 	defer ctx.Exit("cgroupns_install")
-	if !userns.NSCapable(cred, cred.UserNS(), uapi.CAP_SYS_ADMIN) ||
-		!userns.NSCapable(cred, target.userNS, uapi.CAP_SYS_ADMIN) {
+	if !userns.InstallCapable(cred, target.userNS) {
 		return false, uapi.Err("setns", uapi.EPERM, "no CAP_SYS_ADMIN in the caller's user namespace and the target's owner", "cgroupns_install")
 	}
 	return target != current, nil

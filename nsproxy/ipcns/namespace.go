@@ -175,8 +175,7 @@ func createIPCNS(ctx *ns.Ctx, userNS *userns.Namespace, old *Namespace) (*Namesp
 func Install(ctx *ns.Ctx, cred *userns.Cred, target *Namespace) error {
 	ctx.Enter("ipcns_install")
 	defer ctx.Exit("ipcns_install")
-	if !userns.NSCapable(cred, target.userNS, uapi.CAP_SYS_ADMIN) ||
-		!userns.NSCapable(cred, cred.UserNS(), uapi.CAP_SYS_ADMIN) {
+	if !userns.InstallCapable(cred, target.userNS) {
 		return uapi.Err("setns", uapi.EPERM, "no CAP_SYS_ADMIN in the target's owner and the caller's user namespace", "ipcns_install")
 	}
 	return nil

@@ -29,6 +29,14 @@ func CapCapable(c *Cred, target *Namespace, cap uapi.Cap) bool {
 // explicit (the kernel reads current_cred()).
 func NSCapable(c *Cred, target *Namespace, cap uapi.Cap) bool { return CapCapable(c, target, cap) }
 
+// InstallCapable is the permission test the install operations of
+// uts, ipc, net, cgroup, pid, mnt and time namespaces share (§8.3):
+// CAP_SYS_ADMIN over the target's owner and over the caller's own user
+// namespace (4.19's current_user_ns(), mainline's nsset->cred->user_ns).
+func InstallCapable(c *Cred, owner *Namespace) bool {
+	return NSCapable(c, owner, uapi.CAP_SYS_ADMIN) && NSCapable(c, c.userNS, uapi.CAP_SYS_ADMIN)
+}
+
 // Capable mirrors capable(): ns_capable in init_user_ns.
 func Capable(c *Cred, cap uapi.Cap) bool {
 	n := c.userNS

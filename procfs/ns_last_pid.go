@@ -1,6 +1,7 @@
 package procfs
 
 import (
+	"math"
 	"strconv"
 
 	"github.com/kernsim/kernsim/nsproxy/ns"
@@ -55,7 +56,7 @@ func (lastPidFile) Write(t *task.Task, off int64, p []byte) (int, error) {
 		return len(p), nil
 	}
 	pidMax := int32(t.Kernel().PidNS.PidMax())
-	n, v, ok := parseDointvecMinmax(p, 0, pidMax)
+	n, v, ok := parseDointvecMinmax(p, 0, pidMax, t.Ctx().Env.Mainline())
 	if !ok {
 		return 0, uapi.Err("write", uapi.EINVAL, strconv.Quote(string(p))+" is not an integer in [0, pid_max]", "proc_dointvec_minmax")
 	}
@@ -85,11 +86,16 @@ const (
 //     byte after the number, if any, must be ' ', '\t' or '\n';
 //   - the value is negated if '-' and cut to an int (the low 32 bits), then
 //     must lie in [lo, hi];
+//   - mainline (5.1+, "sysctl: handle overflow in proc_get_long" and the
+//     overflow checks of do_proc_dointvec_minmax_conv) refuses instead of
+//     wrapping: an unsigned long overflow in the digits, or a magnitude
+//     above INT_MAX (INT_MAX+1 with '-'), is EINVAL — seen on 6.18:
+//     "4294967301" is EINVAL where 4.19.13 stores 5;
 //   - trailing white space is consumed; anything after it is left unwritten.
 //
 // It returns the count the write(2) reports (the length minus what was left),
 // the value, and false for EINVAL.
-func parseDointvecMinmax(p []byte, lo, hi int32) (int, int32, bool) {
+func parseDointvecMinmax(p []byte, lo, hi int32, mainline bool) (int, int32, bool) {
 	lenp := len(p)
 	left := min(lenp, sysctlPageSize-1)
 	buf := make([]byte, left+1) // memdup_user_nul
@@ -112,8 +118,8 @@ func parseDointvecMinmax(p []byte, lo, hi int32) (int, int32, bool) {
 	if !isDigit(tmp[j]) {
 		return 0, 0, false
 	}
-	lval, j := simpleStrtoul(tmp, j)
-	if j == tmpBufLen-1 {
+	lval, j, overflow := simpleStrtoul(tmp, j)
+	if j == tmpBufLen-1 || mainline && overflow {
 		return 0, 0, false
 	}
 	if j < left && tmp[j] != ' ' && tmp[j] != '\t' && tmp[j] != '\n' { // proc_wspace_sep
@@ -122,6 +128,9 @@ func parseDointvecMinmax(p []byte, lo, hi int32) (int, int32, bool) {
 	i += j
 	left -= j
 	// do_proc_dointvec_minmax_conv: int val = neg ? -lval : lval.
+	if mainline && (!neg && lval > math.MaxInt32 || neg && lval > math.MaxInt32+1) {
+		return 0, 0, false
+	}
 	if neg {
 		lval = -lval
 	}
@@ -155,7 +164,7 @@ func isXDigit(c byte) bool { return isDigit(c) || 'a' <= c|0x20 && c|0x20 <= 'f'
 // simpleStrtoul mirrors simple_strtoul(s+i, &end, 0) on a NUL-terminated
 // buffer (_parse_integer_fixup_radix, then _parse_integer, which wraps on
 // overflow): the value and the index just past the digits used.
-func simpleStrtoul(s []byte, i int) (uint64, int) {
+func simpleStrtoul(s []byte, i int) (uint64, int, bool) {
 	base := uint64(10)
 	if s[i] == '0' {
 		if s[i+1]|0x20 == 'x' && isXDigit(s[i+2]) {
@@ -166,6 +175,7 @@ func simpleStrtoul(s []byte, i int) (uint64, int) {
 		}
 	}
 	var res uint64
+	overflow := false
 	for {
 		c := s[i]
 		var v uint64
@@ -175,10 +185,13 @@ func simpleStrtoul(s []byte, i int) (uint64, int) {
 		case 'a' <= lc && lc <= 'f':
 			v = uint64(lc-'a') + 10
 		default:
-			return res, i
+			return res, i, overflow
 		}
 		if v >= base {
-			return res, i
+			return res, i, overflow
+		}
+		if res > (math.MaxUint64-v)/base {
+			overflow = true // _parse_integer's KSTRTOX_OVERFLOW
 		}
 		res = res*base + v
 		i++

@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/kernsim/kernsim"
+	"github.com/kernsim/kernsim/kernsimtest"
 	"github.com/kernsim/kernsim/task"
 	"github.com/kernsim/kernsim/uapi"
 )
@@ -204,4 +206,38 @@ func TestNsLastPidPermission(t *testing.T) {
 	s, err = ctr.ReadFile(lastPid)
 	require.NoError(t, err)
 	require.Equal(t, "2\n", s) // the other namespace's cursor did not move
+}
+
+// The sysctl integer parser's overflow rules per flavour: 4.19.13 cuts the
+// value to 32 bits (4294967301 stores 5), mainline refuses a magnitude above
+// INT_MAX or an unsigned long overflow (EINVAL, as 6.18 answers for
+// ns_last_pid); a failed write stores nothing.
+func TestSysctlOverflowPerFlavour(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		fl    kernsim.Flavour
+		write string
+		want  string // the value read back, "" for EINVAL
+	}{
+		{kernsim.Linux419, "4294967301", "5\n"},
+		{kernsim.Mainline, "4294967301", ""},
+		{kernsim.Mainline, "0x10000000000000005", ""},
+		{kernsim.Linux419, "0x10000000000000005", "5\n"},
+		{kernsim.Mainline, "2147483647", ""}, // in int range, above pid_max: EINVAL by range
+		{kernsim.Mainline, "7", "7\n"},
+	} {
+		k := kernsimtest.Boot(t, kernsim.Config{Flavour: c.fl})
+		before, err := k.Init().ReadFile("/proc/sys/kernel/ns_last_pid")
+		require.NoError(t, err)
+		_, err = k.Init().WriteFile("/proc/sys/kernel/ns_last_pid", c.write)
+		got, rerr := k.Init().ReadFile("/proc/sys/kernel/ns_last_pid")
+		require.NoError(t, rerr)
+		if c.want == "" {
+			require.ErrorIs(t, err, uapi.EINVAL, "%v %s", c.fl, c.write)
+			require.Equal(t, before, got)
+			continue
+		}
+		require.NoError(t, err, "%v %s", c.fl, c.write)
+		require.Equal(t, c.want, got, "%v %s", c.fl, c.write)
+	}
 }

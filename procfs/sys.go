@@ -200,7 +200,7 @@ func (f limitFile) Write(t *task.Task, off int64, p []byte) (int, error) {
 	if off != 0 {
 		return len(p), nil
 	}
-	n, v, ok := parseDointvecMinmax(p, 0, math.MaxInt32)
+	n, v, ok := parseDointvecMinmax(p, 0, math.MaxInt32, t.Ctx().Env.Mainline())
 	if !ok {
 		return 0, uapi.Err("write", uapi.EINVAL, strconv.Quote(string(p))+" is not an integer in [0, 2147483647]", "proc_dointvec_minmax")
 	}

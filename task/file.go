@@ -160,9 +160,9 @@ func (fs *filesStruct) fget(fd int) *File {
 }
 
 // Open mirrors open(2) with O_RDONLY: the lowest free descriptor on the file
-// at path. Paths resolve through the boot mount table: "/", the procfs mounted
-// at /proc (where /proc/<pid>/ns/<type> opens an nsfs file holding the
-// namespace), and later filesystems.
+// at path. Paths resolve through the caller's mount namespace (see lookup):
+// the mount tree's own directories, procfs (where /proc/<pid>/ns/<type>
+// opens an nsfs file holding the namespace), cgroupfs.
 func (t *Task) Open(path string) (int, error) { return t.OpenFlags(path, O_RDONLY) }
 
 // OpenFlags mirrors open(2) with an access mode (O_RDONLY, O_WRONLY, O_RDWR).

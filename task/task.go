@@ -255,8 +255,10 @@ type mmStruct struct {
 	nonDumpable atomic.Bool
 }
 
-// fsStruct mirrors struct fs_struct's users count (CLONE_FS); root and cwd
-// arrive with mount namespaces. Guarded by the owner's task_lock.
+// fsStruct mirrors struct fs_struct's users count (CLONE_FS). Root and cwd
+// are not kept: a task's root is its mount namespace's root (where
+// mntns_install and copy_mnt_ns put it) and there is no chdir. Guarded by
+// the owner's task_lock.
 type fsStruct struct{ users int }
 
 // Task mirrors struct task_struct: one thread. Its syscall methods (Clone,

@@ -262,6 +262,35 @@ wait C D                                   # exited=0
 exit C 0                                   # ok
 wait init C                                # exited=0
 `},
+	{name: "pid_max_per_pidns", flavours: []kernsim.Flavour{kernsim.Mainline}, script: `
+# Mainline (≈6.14, reference §17): pid_max is per pid namespace; a new one
+# starts at PID_MAX_LIMIT and its owner may lower it; allocation there wraps
+# below it. 4.19 has one global pid_max (the helper refuses to write the
+# machine's).
+clone init C CLONE_NEWPID                  # ok
+read_path C /proc/sys/kernel/pid_max       # content=4194304\n
+write_path C /proc/sys/kernel/pid_max 1000 # ok
+read_path C /proc/sys/kernel/pid_max       # content=1000\n
+write_path C /proc/sys/kernel/ns_last_pid 998 # ok
+clone C D 0                                # ok
+getpid D                                   # pid=999
+clone C E 0                                # ok
+getpid E                                   # pid=300
+write_path C /proc/sys/kernel/pid_max 99999999 # EINVAL
+write_path C /proc/sys/kernel/pid_max 300  # EINVAL
+write_path C /proc/sys/kernel/pid_max 4194304 # ok
+clone C U 0                                # ok
+drop_privs U 1000                          # ok
+write_path U /proc/sys/kernel/pid_max 2000 # EACCES
+exit U 0                                   # ok
+wait C U                                   # exited=0
+exit E 0                                   # ok
+wait C E                                   # exited=0
+exit D 0                                   # ok
+wait C D                                   # exited=0
+exit C 0                                   # ok
+wait init C                                # exited=0
+`},
 }
 
 func TestDifferentialMount(t *testing.T) {

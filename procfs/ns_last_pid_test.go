@@ -23,7 +23,7 @@ func TestNsLastPid(t *testing.T) {
 	init := k.Init()
 	names, err := init.Readdir("/proc/sys/kernel")
 	require.NoError(t, err)
-	require.Equal(t, []string{"auto_msgmni", "domainname", "hostname", "msgmax", "msgmnb", "msgmni", "ns_last_pid", "sem", "shm_rmid_forced", "shmall", "shmmax", "shmmni"}, names)
+	require.Equal(t, []string{"auto_msgmni", "domainname", "hostname", "msgmax", "msgmnb", "msgmni", "ns_last_pid", "pid_max", "sem", "shm_rmid_forced", "shmall", "shmmax", "shmmni"}, names)
 
 	s, err := init.ReadFile(lastPid)
 	require.NoError(t, err)

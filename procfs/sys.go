@@ -43,6 +43,8 @@ func (sysKernelDir) Lookup(_ *task.Task, name string) (task.Inode, error) {
 		return utsFile{utsns.Domainname}, nil
 	case "ns_last_pid":
 		return lastPidFile{}, nil
+	case "pid_max":
+		return pidMaxFile{}, nil
 	}
 	if isIPCSysctl(name) {
 		return ipcSysctl{name}, nil
@@ -52,7 +54,7 @@ func (sysKernelDir) Lookup(_ *task.Task, name string) (task.Inode, error) {
 
 // Readdir lists the entries in name order, as the sysctl tree keeps them.
 func (sysKernelDir) Readdir(*task.Task) ([]string, error) {
-	names := append([]string{"domainname", "hostname", "ns_last_pid"}, ipcns.SysctlNames()...)
+	names := append([]string{"domainname", "hostname", "ns_last_pid", "pid_max"}, ipcns.SysctlNames()...)
 	sort.Strings(names)
 	return names, nil
 }

@@ -41,7 +41,9 @@
 //     umount steps are refused the same way ("error: refusing to change the
 //     machine's mount namespace") in the helper's starting mount namespace,
 //     its parent's and pid 1's, so a script must unshare CLONE_NEWNS first
-//     (and should make its copy private, as unshare(1) does).
+//     (and should make its copy private, as unshare(1) does). Writes to
+//     pid_max are refused likewise in those pid namespaces, and on kernels
+//     before 6.14, where pid_max is not per pid namespace.
 //   - No process is left behind. Each script step waits at most 5 s for its
 //     task, the whole run at most 30 s (then SIGTERM, then SIGKILL). At EOF,
 //     on a fatal error and on SIGTERM the controller SIGKILLs every task

@@ -238,7 +238,7 @@ static struct {
 	ino_t ino;
 	int valid;
 	int fd; // held open by the controller only
-} forbidden_uts[NFORBID], forbidden_mnt[NFORBID];
+} forbidden_uts[NFORBID], forbidden_mnt[NFORBID], forbidden_pid[NFORBID];
 
 // The pid namespace the controller (and so the script's init) runs in, the
 // script's outermost one: pid numbers seen from it depend on the machine,
@@ -310,6 +310,26 @@ static int uts_is_forbidden(void) {
 	for (int i = 0; i < NFORBID; i++)
 		if (forbidden_uts[i].valid && forbidden_uts[i].dev == st.st_dev &&
 		    forbidden_uts[i].ino == st.st_ino)
+			return 1;
+	return 0;
+}
+
+// pid_max_is_forbidden guards writes to pid_max: only a kernel that keeps
+// one per pid namespace (6.14 and later) may see them, and only from a pid
+// namespace other than the helper's own, its parent's and pid 1's.
+static int pid_max_is_forbidden(void) {
+	struct utsname u;
+	int major = 0, minor = 0;
+	if (uname(&u) != 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return 1;
+	if (major < 6 || (major == 6 && minor < 14))
+		return 1;
+	struct stat st;
+	if (stat("/proc/thread-self/ns/pid", &st) != 0)
+		return 1;
+	for (int i = 0; i < NFORBID; i++)
+		if (forbidden_pid[i].valid && forbidden_pid[i].dev == st.st_dev &&
+		    forbidden_pid[i].ino == st.st_ino)
 			return 1;
 	return 0;
 }
@@ -743,6 +763,10 @@ static int task_exec(struct task *t, char *line, char *out, size_t outn) {
 				q++;
 			} else
 				text[k++] = *q == '_' ? ' ' : *q;
+		}
+		if (strstr(argv[1], "pid_max") && pid_max_is_forbidden()) {
+			snprintf(out, outn, "error: refusing to write the machine's pid_max\n");
+			return 1;
 		}
 		int fd = open(argv[1], O_WRONLY | O_CLOEXEC);
 		if (fd < 0) {
@@ -1603,6 +1627,19 @@ static void record_forbidden_mnt(int i, const char *path) {
 	}
 }
 
+static void record_forbidden_pid(int i, const char *path) {
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && fstat(fd, &st) == 0) {
+		forbidden_pid[i].dev = st.st_dev;
+		forbidden_pid[i].ino = st.st_ino;
+		forbidden_pid[i].valid = 1;
+		forbidden_pid[i].fd = fd;
+	} else if (fd >= 0) {
+		close(fd);
+	}
+}
+
 static int script_main(void) {
 	struct controller c;
 	memset(&c, 0, sizeof c);
@@ -1619,6 +1656,10 @@ static int script_main(void) {
 	snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int)getppid());
 	record_forbidden_mnt(1, path);
 	record_forbidden_mnt(2, "/proc/1/ns/mnt");
+	record_forbidden_pid(0, "/proc/self/ns/pid");
+	snprintf(path, sizeof path, "/proc/%d/ns/pid", (int)getppid());
+	record_forbidden_pid(1, path);
+	record_forbidden_pid(2, "/proc/1/ns/pid");
 	struct stat pst;
 	if (stat("/proc/self/ns/pid", &pst) == 0) {
 		script_pidns.dev = pst.st_dev;
@@ -1674,6 +1715,8 @@ static int script_main(void) {
 				close(forbidden_uts[i].fd);
 			if (forbidden_mnt[i].valid)
 				close(forbidden_mnt[i].fd);
+			if (forbidden_pid[i].valid)
+				close(forbidden_pid[i].fd);
 		}
 		int dn = open("/dev/null", O_RDWR);
 		if (dn >= 0) {

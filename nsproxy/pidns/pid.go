@@ -230,7 +230,7 @@ func AllocPidSetTID(ctx *ns.Ctx, n *Namespace, task any, dst *Pid, setTID []int3
 			if tmp.idr.next > RESERVED_PIDS {
 				pidMin = RESERVED_PIDS
 			}
-			nr = tmp.idr.allocCyclic(pidMin, g.pidMax)
+			nr = tmp.idr.allocCyclic(pidMin, g.limit(tmp))
 		}
 		if nr < 0 {
 			g.mu.Unlock()
@@ -372,8 +372,16 @@ func (d *idr) taken(nr int32) bool {
 
 // checkSetTID runs alloc_pid's set_tid checks for one level: the range, an
 // init existing unless the number is 1, then the capability.
+// pidMaxOf reads the limit of tmp outside pidmap_lock (READ_ONCE in
+// alloc_pid's set_tid check).
+func (g *Globals) pidMaxOf(tmp *Namespace) int32 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.limit(tmp)
+}
+
 func (g *Globals) checkSetTID(tmp *Namespace, tid int32, capable func(*userns.Namespace) bool) error {
-	if tid < 1 || tid >= g.pidMax {
+	if tid < 1 || tid >= g.pidMaxOf(tmp) {
 		return uapi.Err("clone3", uapi.EINVAL, "set_tid "+strconv.Itoa(int(tid))+" is outside [1, pid_max)", "alloc_pid")
 	}
 	if tid != 1 && tmp.ChildReaper() == nil {

@@ -55,7 +55,7 @@ type Globals struct {
 // clamped to [PID_MAX_MIN, PID_MAX_LIMIT] as the pid_max sysctl bounds them.
 func NewGlobals(env *ns.Env, ug *userns.Globals, pidMax int) *Globals {
 	g := &Globals{env: env, ug: ug, pidMax: int32(clampPidMax(pidMax))}
-	n := &Namespace{userNS: ug.Init, g: g, pidAllocated: PIDNS_ADDING}
+	n := &Namespace{userNS: ug.Init, g: g, pidAllocated: PIDNS_ADDING, pidMax: g.pidMax}
 	n.InitCommon(ns.PID, ns.PROC_PID_INIT_INO)
 	n.kref.Init(env.Refs, n)
 	n.kref.Get() // KREF_INIT(2)
@@ -75,26 +75,64 @@ func clampPidMax(n int) int {
 	return n
 }
 
-// PidMax reads pid_max (/proc/sys/kernel/pid_max).
+// limit is the pid_max that bounds numbers in n (pidmap_lock held): the
+// global one in 4.19, n's own in mainline (≈6.14, "pid: allow pid_max to be
+// set per pid namespace"), where every level of an allocation checks its
+// namespace's.
+func (g *Globals) limit(n *Namespace) int32 {
+	if g.env.Mainline() {
+		return n.pidMax
+	}
+	return g.pidMax
+}
+
+// PidMax reads init_pid_ns's pid_max (the global one in 4.19).
 func (g *Globals) PidMax() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return int(g.pidMax)
+	return int(g.limit(g.Init))
 }
 
-// SetPidMax writes pid_max as the sysctl does (proc_dointvec_minmax with
-// extra1 = pid_max_min, extra2 = pid_max_max): EINVAL outside
-// [PID_MAX_MIN, PID_MAX_LIMIT]. Numbers already handed out above the new
-// limit stay valid; new ones are below it. The capability check (global root
-// writing a global sysctl file) is the caller's.
+// SetPidMax writes init_pid_ns's pid_max (the global one in 4.19) as the
+// sysctl does (proc_dointvec_minmax with extra1 = pid_max_min, extra2 =
+// pid_max_max): EINVAL outside [PID_MAX_MIN, PID_MAX_LIMIT]. Numbers already
+// handed out above the new limit stay valid; new ones are below it. The
+// permission check is the caller's.
 func (g *Globals) SetPidMax(n int) error {
-	if n < PID_MAX_MIN || n > PID_MAX_LIMIT {
-		return uapi.Err("write", uapi.EINVAL, "pid_max "+strconv.Itoa(n)+" outside ["+
+	return g.Init.SetPidMax(n)
+}
+
+// PidMax reads pid_max as a task whose active pid namespace is n reads
+// /proc/sys/kernel/pid_max: the global value in 4.19, n's in mainline (a
+// new namespace starts at PID_MAX_LIMIT; its ancestors' limits still bound
+// its processes' numbers at their own levels).
+func (n *Namespace) PidMax() int {
+	n.g.mu.Lock()
+	defer n.g.mu.Unlock()
+	return int(n.g.limit(n))
+}
+
+// SetPidMax writes pid_max as the sysctl does for a task of n: EINVAL
+// outside [PID_MAX_MIN, PID_MAX_LIMIT]; the global value in 4.19, n's in
+// mainline (init_pid_ns's is also the one 4.19 would call global).
+// Permission is the caller's (a root-owned file in 4.19,
+// pid_table_root_permissions in mainline).
+func (n *Namespace) SetPidMax(v int) error {
+	if v < PID_MAX_MIN || v > PID_MAX_LIMIT {
+		return uapi.Err("write", uapi.EINVAL, "pid_max "+strconv.Itoa(v)+" outside ["+
 			strconv.Itoa(PID_MAX_MIN)+", "+strconv.Itoa(PID_MAX_LIMIT)+"]", "proc_dointvec_minmax")
 	}
+	g := n.g
 	g.mu.Lock()
-	g.pidMax = int32(n)
-	g.mu.Unlock()
+	defer g.mu.Unlock()
+	switch {
+	case !g.env.Mainline():
+		g.pidMax = int32(v)
+	case n == g.Init:
+		g.pidMax, n.pidMax = int32(v), int32(v)
+	default:
+		n.pidMax = int32(v)
+	}
 	return nil
 }
 
@@ -109,6 +147,7 @@ type Namespace struct {
 	// Guarded by g.mu (pidmap_lock).
 	idr          idr
 	pidAllocated uint32
+	pidMax       int32 // mainline's per-namespace pid_max (pidmap_lock)
 	childReaper  atomic.Value // reaperBox: read lock-free, written rarely
 
 	level   int
@@ -225,7 +264,7 @@ func (n *Namespace) LastPid() int {
 func (n *Namespace) SetLastPid(last int) error {
 	n.g.mu.Lock()
 	defer n.g.mu.Unlock()
-	if last < 0 || last > int(n.g.pidMax) {
+	if last < 0 || last > int(n.g.limit(n)) {
 		return uapi.Err("write", uapi.EINVAL, "ns_last_pid "+strconv.Itoa(last)+" outside [0, pid_max]", "proc_dointvec_minmax")
 	}
 	n.idr.next = int32(last) + 1
@@ -357,6 +396,7 @@ func createPidNamespace(ctx *ns.Ctx, userNS *userns.Namespace, parent *Namespace
 		ucounts:      uc,
 		g:            g,
 		pidAllocated: PIDNS_ADDING,
+		pidMax:       PID_MAX_LIMIT, // mainline: create_pid_namespace's default
 	}
 	n.InitCommon(ns.PID, ctx.Env.Inums.Alloc())
 	n.kref.Init(ctx.Env.Refs, n)

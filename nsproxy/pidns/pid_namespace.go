@@ -147,7 +147,7 @@ type Namespace struct {
 	// Guarded by g.mu (pidmap_lock).
 	idr          idr
 	pidAllocated uint32
-	pidMax       int32 // mainline's per-namespace pid_max (pidmap_lock)
+	pidMax       int32        // mainline's per-namespace pid_max (pidmap_lock)
 	childReaper  atomic.Value // reaperBox: read lock-free, written rarely
 
 	level   int

@@ -55,9 +55,9 @@ func (pidMaxFile) Write(t *task.Task, off int64, p []byte) (int, error) {
 	if off != 0 {
 		return len(p), nil
 	}
-	n, v, ok := parseDointvecMinmax(p, pidns.PID_MAX_MIN, pidns.PID_MAX_LIMIT, t.Ctx().Env.Mainline())
-	if !ok {
-		return 0, uapi.Err("write", uapi.EINVAL, strconv.Quote(string(p))+" is not an integer in [pid_max_min, pid_max_max]", "proc_dointvec_minmax")
+	n, v, stored, err := parseMinmaxInt(t, p, pidns.PID_MAX_MIN, pidns.PID_MAX_LIMIT, "[pid_max_min, pid_max_max]")
+	if err != nil || !stored {
+		return n, err
 	}
 	if err := t.ActivePidNS().SetPidMax(int(v)); err != nil {
 		return 0, err

@@ -191,12 +191,18 @@ func TestUserLimitSysctls(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, fmt.Sprintf("%d\n", k.Config().MaxThreads()/2), s)
 
-	for _, bad := range []string{"-1", "2147483648", "abc", "", "1x"} {
+	for _, bad := range []string{"-1", "2147483648", "abc", " \n", "1x"} {
 		before := k.Snapshot()
 		_, err := init.WriteFile("/proc/sys/user/max_uts_namespaces", bad)
 		require.ErrorIs(t, err, uapi.EINVAL, bad)
 		require.Equal(t, before, k.Snapshot())
 	}
+	// An empty write succeeds and stores nothing (__do_proc_dointvec: !*lenp).
+	before := k.Snapshot()
+	n0, err := init.WriteFile("/proc/sys/user/max_uts_namespaces", "")
+	require.NoError(t, err)
+	require.Zero(t, n0)
+	require.Equal(t, before, k.Snapshot())
 	n, err := init.WriteFile("/proc/sys/user/max_uts_namespaces", "0x10\n") // proc_get_long takes base 0
 	require.NoError(t, err)
 	require.Equal(t, 5, n)

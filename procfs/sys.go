@@ -195,16 +195,16 @@ func (f limitFile) Read(t *task.Task, off int64, n int) ([]byte, error) {
 }
 
 // Write mirrors proc_dointvec_minmax with the range [0, INT_MAX]
-// (parseDointvecMinmax: the kernel's number syntax, hex and octal included);
+// (parseMinmaxInt: the kernel's number syntax, hex and octal included);
 // anything else is EINVAL and stores nothing. A write past offset 0 is
 // ignored (sysctl_writes_strict).
 func (f limitFile) Write(t *task.Task, off int64, p []byte) (int, error) {
 	if off != 0 {
 		return len(p), nil
 	}
-	n, v, ok := parseDointvecMinmax(p, 0, math.MaxInt32, t.Ctx().Env.Mainline())
-	if !ok {
-		return 0, uapi.Err("write", uapi.EINVAL, strconv.Quote(string(p))+" is not an integer in [0, 2147483647]", "proc_dointvec_minmax")
+	n, v, stored, err := parseMinmaxInt(t, p, 0, math.MaxInt32, "[0, 2147483647]")
+	if err != nil || !stored {
+		return n, err
 	}
 	u := t.UserNS()
 	u.Globals().SetUcountMax(u, f.typ, int64(v))

@@ -1,9 +1,11 @@
 // Package ipcns models IPC namespaces and their System V IPC id registries
 // (ipc/namespace.c, ipc/util.c, ipc/shm.c, ipc/msg.c, ipc/sem.c,
-// ipc/ipc_sysctl.c and the sysctl number parser of kernel/sysctl.c, Linux
-// 4.19.13, read from a 4.19.40 stable tree on the assumption that the
-// functions modelled here did not change in between; the mainline flavour
-// follows 6.18, checked on the machine by the differential tests).
+// ipc/ipc_sysctl.c, Linux 4.19.13, read from a 4.19.40 stable tree on the
+// assumption that the functions modelled here did not change in between;
+// the sysctl number parsing is package sysctl's, checked against 4.19.0's
+// kernel/sysctl.c, whose minmax conversion still cuts values to an int; the
+// mainline flavour follows 6.18, checked on the machine by the
+// differential tests).
 //
 // Objects and who references whom:
 //
@@ -69,7 +71,7 @@
 // shm_rmid_forced, msgmax, msgmni, auto_msgmni, msgmnb, sem} of a namespace
 // with the handlers' parsing and errors (4.19: shmmni and sem are plain
 // proc_dointvec, msgmni is bounded by INT_MAX, a negative shmmax/shmall is
-// silently skipped, an overflowing number wraps; mainline bounds shmmni and
+// silently skipped, a minmax value is cut to an int; mainline bounds shmmni and
 // msgmni by 32768, checks semmni (ERANGE) and refuses negative and
 // overflowing numbers). As in the kernel a vector write stores values one
 // by one, so a write that fails part way keeps the values before the bad

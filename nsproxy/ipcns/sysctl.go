@@ -1,6 +1,7 @@
 package ipcns
 
 import (
+	"github.com/kernsim/kernsim/sysctl"
 	"math"
 	"strconv"
 	"sync/atomic"
@@ -109,7 +110,7 @@ func (n *Namespace) SysctlRead(name string, off int64, count int) ([]byte, error
 // by a task in n, after the open's permission check (SysctlPermission). It
 // returns the count write(2) reports. At an offset other than 0 the write is
 // ignored and reported whole (sysctl_writes_strict = 1). Otherwise p is
-// parsed as the handler does (parseIntvec, parseUlongvec): values are stored
+// parsed as the handler does (package sysctl): values are stored
 // one by one as they parse, so a vector write that fails part way keeps the
 // values before the bad one, as in the kernel. Errors: EINVAL for a bad
 // number or an out-of-range value; mainline sem also ERANGE for semmni
@@ -128,10 +129,14 @@ func (n *Namespace) SysctlWrite(ctx *ns.Ctx, name string, off int64, p []byte) (
 	var errno uapi.Errno
 	switch {
 	case e.ulongs != nil:
-		cnt, errno = parseUlongvec(p, func(i int, v uint64) { e.ulongs[i].Store(v) }, len(e.ulongs), ml)
+		cnt, errno = sysctl.ParseUlongvec(p, func(i int, v uint64) { e.ulongs[i].Store(v) }, len(e.ulongs), ml)
 	default:
 		semmni := n.semCtls[semMNI].Load()
-		cnt, errno = parseIntvec(p, func(i int, v int32) { e.ints[i].Store(v) }, len(e.ints), e.min, e.max, ml)
+		conv := sysctl.Dointvec
+		if e.min != nil || e.max != nil {
+			conv = sysctl.DointvecMinmax
+		}
+		cnt, errno = sysctl.ParseIntvec(p, func(i int, v int32) { e.ints[i].Store(v) }, len(e.ints), conv, e.min, e.max, ml)
 		if e.semmni { // proc_ipc_sem_dointvec
 			if errno == 0 {
 				if v := n.semCtls[semMNI].Load(); v < 0 || v > IPCMNI { // sem_check_semmni

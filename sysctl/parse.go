@@ -1,4 +1,4 @@
-package ipcns
+package sysctl
 
 import (
 	"math"
@@ -8,36 +8,50 @@ import (
 
 // Constants of the sysctl number parser (kernel/sysctl.c).
 const (
-	sysctlMaxWrite = 4096 - 1 // a write is cut to PAGE_SIZE-1 bytes (memdup_user_nul)
-	tmpBufLen      = 22       // TMPBUFLEN: proc_get_long looks at 21 bytes at most
+	maxWrite  = 4096 - 1 // a write is cut to PAGE_SIZE-1 bytes (memdup_user_nul)
+	tmpBufLen = 22       // TMPBUFLEN: proc_get_long looks at 21 bytes at most
 )
 
-// parseIntvec mirrors __do_proc_dointvec writing a table of vleft ints at
-// offset 0 (kernel/sysctl.c), with do_proc_dointvec_conv when min and max
-// are nil and do_proc_dointvec_minmax_conv otherwise:
+// Conv is the conversion a handler applies to each parsed value.
+type Conv int
+
+// The integer conversions.
+const (
+	// Dointvec is do_proc_dointvec_conv (proc_dointvec): a magnitude above
+	// INT_MAX (INT_MAX+1 when negative) is EINVAL in both flavours.
+	Dointvec Conv = iota
+	// DointvecMinmax is do_proc_dointvec_minmax_conv (proc_dointvec_minmax):
+	// 4.19.13 cuts the value to an int before the range check; mainline
+	// refuses what does not fit first.
+	DointvecMinmax
+)
+
+// ParseIntvec mirrors __do_proc_dointvec writing a table of vleft ints at
+// offset 0 (kernel/sysctl.c):
 //
 //   - an empty write stores nothing and reports 0;
 //   - at most PAGE_SIZE-1 bytes are looked at;
 //   - for each value: white space is skipped (isspace: \t \n \v \f \r,
 //     space and 0xa0); running out of input ends the loop; proc_get_long
-//     reads the number (EINVAL on a bad one); the conversion rejects a
-//     magnitude above INT_MAX (INT_MAX+1 when negative) and a value outside
-//     [min, max] (EINVAL); the value is stored at once;
+//     reads the number (EINVAL on a bad one); the conversion (see Conv)
+//     and a value outside [min, max] may refuse it (EINVAL); the value is
+//     stored at once;
 //   - after the loop, unless it failed, trailing white space is consumed;
 //   - no value parsed at all is EINVAL (or the error that stopped it);
 //     otherwise the error, if any, is returned with the earlier values
 //     kept, and the count reported is the length minus what was left.
 //
+// conv picks the conversion (see Conv); min and max are extra1 and extra2.
 // store(i, v) stores value i. It returns the count and the errno (0 on
 // success).
-func parseIntvec(p []byte, store func(i int, v int32), vleft int, min, max *int32, mainline bool) (int, uapi.Errno) {
+func ParseIntvec(p []byte, store func(i int, v int32), vleft int, conv Conv, min, max *int32, mainline bool) (int, uapi.Errno) {
 	lenp := len(p)
 	if lenp == 0 {
 		return 0, 0
 	}
 	left := lenp
-	if left > sysctlMaxWrite {
-		left = sysctlMaxWrite
+	if left > maxWrite {
+		left = maxWrite
 	}
 	buf := make([]byte, left+1) // memdup_user_nul
 	copy(buf, p[:left])
@@ -59,18 +73,22 @@ func parseIntvec(p []byte, store func(i int, v int32), vleft int, min, max *int3
 		pos += used
 		left -= used
 		var v int32
-		if neg {
-			if lval > math.MaxInt32+1 {
-				err = uapi.EINVAL
-				break
+		switch {
+		case conv == DointvecMinmax && !mainline:
+			// 4.19.13: int val = *negp ? -*lvalp : *lvalp;
+			if neg {
+				lval = -lval
 			}
+			v = int32(uint32(lval))
+		case neg && lval > math.MaxInt32+1, !neg && lval > math.MaxInt32:
+			err = uapi.EINVAL
+		case neg:
 			v = int32(-int64(lval))
-		} else {
-			if lval > math.MaxInt32 {
-				err = uapi.EINVAL
-				break
-			}
+		default:
 			v = int32(lval)
+		}
+		if err != 0 {
+			break
 		}
 		if (min != nil && *min > v) || (max != nil && *max < v) {
 			err = uapi.EINVAL
@@ -91,19 +109,19 @@ func parseIntvec(p []byte, store func(i int, v int32), vleft int, min, max *int3
 	return lenp - left, err
 }
 
-// parseUlongvec mirrors __do_proc_doulongvec_minmax writing a table of vleft
+// ParseUlongvec mirrors __do_proc_doulongvec_minmax writing a table of vleft
 // unsigned longs without extra1/extra2 at offset 0. 4.19: a negative number
 // is skipped without error (it still counts as a value parsed). Mainline:
 // a negative number, like an overflowing one, is EINVAL. Otherwise as
-// parseIntvec.
-func parseUlongvec(p []byte, store func(i int, v uint64), vleft int, mainline bool) (int, uapi.Errno) {
+// ParseIntvec.
+func ParseUlongvec(p []byte, store func(i int, v uint64), vleft int, mainline bool) (int, uapi.Errno) {
 	lenp := len(p)
 	if lenp == 0 {
 		return 0, 0
 	}
 	left := lenp
-	if left > sysctlMaxWrite {
-		left = sysctlMaxWrite
+	if left > maxWrite {
+		left = maxWrite
 	}
 	buf := make([]byte, left+1)
 	copy(buf, p[:left])

@@ -230,15 +230,19 @@ static int split(char *line, char **argv, int max) {
 static int cmd_rd[NSLOTS], cmd_wr[NSLOTS]; // controller -> task
 static int rep_rd[NSLOTS], rep_wr[NSLOTS]; // task -> controller
 
-// UTS namespaces that must never be the target of sethostname/setdomainname:
-// the helper's own namespace before its unshare, its parent's and pid 1's.
+// Namespaces a script must never change: for each kind, the helper's own
+// namespace before its unshare, its parent's and pid 1's. A UTS one must not
+// see sethostname/setdomainname, a mount one mount/umount, a pid one a
+// pid_max write.
+enum { FB_UTS, FB_MNT, FB_PID, FB_KINDS };
+static const char *const forbidden_kind[FB_KINDS] = {"uts", "mnt", "pid"};
 #define NFORBID 3
 static struct {
 	dev_t dev;
 	ino_t ino;
 	int valid;
 	int fd; // held open by the controller only
-} forbidden_uts[NFORBID], forbidden_mnt[NFORBID], forbidden_pid[NFORBID];
+} forbidden[FB_KINDS][NFORBID];
 
 // The pid namespace the controller (and so the script's init) runs in, the
 // script's outermost one: pid numbers seen from it depend on the machine,
@@ -303,13 +307,17 @@ static struct fdlabel *find_fd(struct task *t, const char *name) {
 	return NULL;
 }
 
-static int uts_is_forbidden(void) {
+// ns_is_forbidden reports whether the calling thread's namespace of the given
+// kind is one recorded as forbidden, or cannot be proved not to be.
+static int ns_is_forbidden(int kind) {
+	char path[64];
 	struct stat st;
-	if (stat("/proc/thread-self/ns/uts", &st) != 0)
+	snprintf(path, sizeof path, "/proc/thread-self/ns/%s", forbidden_kind[kind]);
+	if (stat(path, &st) != 0)
 		return 1; // cannot prove it is safe
 	for (int i = 0; i < NFORBID; i++)
-		if (forbidden_uts[i].valid && forbidden_uts[i].dev == st.st_dev &&
-		    forbidden_uts[i].ino == st.st_ino)
+		if (forbidden[kind][i].valid && forbidden[kind][i].dev == st.st_dev &&
+		    forbidden[kind][i].ino == st.st_ino)
 			return 1;
 	return 0;
 }
@@ -324,27 +332,7 @@ static int pid_max_is_forbidden(void) {
 		return 1;
 	if (major < 6 || (major == 6 && minor < 14))
 		return 1;
-	struct stat st;
-	if (stat("/proc/thread-self/ns/pid", &st) != 0)
-		return 1;
-	for (int i = 0; i < NFORBID; i++)
-		if (forbidden_pid[i].valid && forbidden_pid[i].dev == st.st_dev &&
-		    forbidden_pid[i].ino == st.st_ino)
-			return 1;
-	return 0;
-}
-
-// mnt_is_forbidden is uts_is_forbidden for mount namespaces: mount and
-// umount steps run only in a mount namespace the script made.
-static int mnt_is_forbidden(void) {
-	struct stat st;
-	if (stat("/proc/thread-self/ns/mnt", &st) != 0)
-		return 1;
-	for (int i = 0; i < NFORBID; i++)
-		if (forbidden_mnt[i].valid && forbidden_mnt[i].dev == st.st_dev &&
-		    forbidden_mnt[i].ino == st.st_ino)
-			return 1;
-	return 0;
+	return ns_is_forbidden(FB_PID);
 }
 
 // mounts_under prints "mounts=" and, for each line of the caller's
@@ -502,7 +490,7 @@ static int task_exec(struct task *t, char *line, char *out, size_t outn) {
 				len = sizeof name - 1;
 			memcpy(name, argv[1], len);
 		}
-		if (uts_is_forbidden()) {
+		if (ns_is_forbidden(FB_UTS)) {
 			snprintf(out, outn,
 			         "error: refusing to change the machine's UTS namespace\n");
 			return 1;
@@ -687,7 +675,7 @@ static int task_exec(struct task *t, char *line, char *out, size_t outn) {
 			snprintf(out, outn, "error: task: bad flags %s\n", argv[4]);
 			return 1;
 		}
-		if (mnt_is_forbidden()) {
+		if (ns_is_forbidden(FB_MNT)) {
 			snprintf(out, outn, "error: refusing to change the machine's mount namespace\n");
 			return 1;
 		}
@@ -707,7 +695,7 @@ static int task_exec(struct task *t, char *line, char *out, size_t outn) {
 			snprintf(out, outn, "error: task: bad flags %s\n", argv[2]);
 			return 1;
 		}
-		if (mnt_is_forbidden()) {
+		if (ns_is_forbidden(FB_MNT)) {
 			snprintf(out, outn, "error: refusing to change the machine's mount namespace\n");
 			return 1;
 		}
@@ -1598,43 +1586,17 @@ static int run_step(struct controller *c, char **argv, int argc) {
 #undef NS
 }
 
-// record_forbidden remembers a UTS namespace that must never be written and
-// keeps an fd to it in the controller: a freed namespace's inode number is
+// record_forbidden remembers a namespace that must never be changed and keeps
+// an fd to it in the controller: a freed namespace's inode number is
 // recycled, so without the fd a brand-new namespace could match.
-static void record_forbidden(int i, const char *path) {
+static void record_forbidden(int kind, int i, const char *path) {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0 && fstat(fd, &st) == 0) {
-		forbidden_uts[i].dev = st.st_dev;
-		forbidden_uts[i].ino = st.st_ino;
-		forbidden_uts[i].valid = 1;
-		forbidden_uts[i].fd = fd;
-	} else if (fd >= 0) {
-		close(fd);
-	}
-}
-
-static void record_forbidden_mnt(int i, const char *path) {
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 && fstat(fd, &st) == 0) {
-		forbidden_mnt[i].dev = st.st_dev;
-		forbidden_mnt[i].ino = st.st_ino;
-		forbidden_mnt[i].valid = 1;
-		forbidden_mnt[i].fd = fd;
-	} else if (fd >= 0) {
-		close(fd);
-	}
-}
-
-static void record_forbidden_pid(int i, const char *path) {
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 && fstat(fd, &st) == 0) {
-		forbidden_pid[i].dev = st.st_dev;
-		forbidden_pid[i].ino = st.st_ino;
-		forbidden_pid[i].valid = 1;
-		forbidden_pid[i].fd = fd;
+		forbidden[kind][i].dev = st.st_dev;
+		forbidden[kind][i].ino = st.st_ino;
+		forbidden[kind][i].valid = 1;
+		forbidden[kind][i].fd = fd;
 	} else if (fd >= 0) {
 		close(fd);
 	}
@@ -1646,20 +1608,16 @@ static int script_main(void) {
 	for (int i = 0; i < NSLOTS; i++)
 		cmd_rd[i] = cmd_wr[i] = rep_rd[i] = rep_wr[i] = -1;
 
-	// Remember the UTS namespaces we must never write to, then leave ours.
-	char path[64];
-	record_forbidden(0, "/proc/self/ns/uts");
-	snprintf(path, sizeof path, "/proc/%d/ns/uts", (int)getppid());
-	record_forbidden(1, path);
-	record_forbidden(2, "/proc/1/ns/uts");
-	record_forbidden_mnt(0, "/proc/self/ns/mnt");
-	snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int)getppid());
-	record_forbidden_mnt(1, path);
-	record_forbidden_mnt(2, "/proc/1/ns/mnt");
-	record_forbidden_pid(0, "/proc/self/ns/pid");
-	snprintf(path, sizeof path, "/proc/%d/ns/pid", (int)getppid());
-	record_forbidden_pid(1, path);
-	record_forbidden_pid(2, "/proc/1/ns/pid");
+	// Remember the namespaces we must never change, then leave our UTS one.
+	for (int k = 0; k < FB_KINDS; k++) {
+		char path[64];
+		snprintf(path, sizeof path, "/proc/self/ns/%s", forbidden_kind[k]);
+		record_forbidden(k, 0, path);
+		snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)getppid(), forbidden_kind[k]);
+		record_forbidden(k, 1, path);
+		snprintf(path, sizeof path, "/proc/1/ns/%s", forbidden_kind[k]);
+		record_forbidden(k, 2, path);
+	}
 	struct stat pst;
 	if (stat("/proc/self/ns/pid", &pst) == 0) {
 		script_pidns.dev = pst.st_dev;
@@ -1710,14 +1668,10 @@ static int script_main(void) {
 			close(cmd_wr[i]);
 			close(rep_rd[i]);
 		}
-		for (int i = 0; i < NFORBID; i++) {
-			if (forbidden_uts[i].valid)
-				close(forbidden_uts[i].fd);
-			if (forbidden_mnt[i].valid)
-				close(forbidden_mnt[i].fd);
-			if (forbidden_pid[i].valid)
-				close(forbidden_pid[i].fd);
-		}
+		for (int k = 0; k < FB_KINDS; k++)
+			for (int i = 0; i < NFORBID; i++)
+				if (forbidden[k][i].valid)
+					close(forbidden[k][i].fd);
 		int dn = open("/dev/null", O_RDWR);
 		if (dn >= 0) {
 			dup2(dn, 0);

@@ -85,6 +85,30 @@ func TestRefusesMachineUTS(t *testing.T) {
 	assert.Equal(t, before, hostHostname(t))
 }
 
+// TestRefusesMachineMountAndPidMax checks the helper's other two guards: the
+// script's init runs in the machine's mount and pid namespaces, so it may
+// neither umount nor write pid_max. Both steps are chosen so that a broken
+// guard would still leave the machine as it was: the umount target does not
+// exist and the pid_max written is the one the machine already has.
+func TestRefusesMachineMountAndPidMax(t *testing.T) {
+	h := Require(t)
+	pidMax, err := os.ReadFile("/proc/sys/kernel/pid_max")
+	require.NoError(t, err)
+	cur := strings.TrimSpace(string(pidMax))
+	for _, tc := range []struct{ step, want string }{
+		{"umount init /kernsim-no-such-dir 0", "error: refusing to change the machine's mount namespace"},
+		{"write_path init /proc/sys/kernel/pid_max " + cur, "error: refusing to write the machine's pid_max"},
+	} {
+		got, err := h.RunScript(tc.step + "\n")
+		require.Error(t, err, tc.step)
+		require.Len(t, got, 1, tc.step)
+		assert.True(t, strings.HasPrefix(got[0], tc.want), "%s: %s", tc.step, got[0])
+	}
+	after, err := os.ReadFile("/proc/sys/kernel/pid_max")
+	require.NoError(t, err)
+	assert.Equal(t, string(pidMax), string(after))
+}
+
 func TestUTSStory(t *testing.T) {
 	h := Require(t)
 	host := hostHostname(t)

@@ -46,10 +46,7 @@ func dash(s string) string {
 // umount <task> <target> <flags> and mounts_under <task> <prefix>.
 func (in *interp) mountOp(argv []string) (string, error) {
 	n := map[string]int{"mount": 7, "umount": 4, "mounts_under": 3}[argv[0]]
-	if err := args(argv, n); err != nil {
-		return "", err
-	}
-	st, err := in.live(argv[1])
+	st, err := in.liveStep(argv, n)
 	if err != nil {
 		return "", err
 	}
@@ -117,10 +114,7 @@ func MountsUnder(mountinfo, prefix string) string {
 // target's number in the machine's pid namespace, so the task must be in
 // the outermost one; the simulator passes the same task's number there.
 func (in *interp) pidfdOpen(argv []string) (string, error) {
-	if err := args(argv, 4); err != nil {
-		return "", err
-	}
-	st, err := in.live(argv[1])
+	st, err := in.liveStep(argv, 4)
 	if err != nil {
 		return "", err
 	}
@@ -134,10 +128,7 @@ func (in *interp) pidfdOpen(argv []string) (string, error) {
 // nsIoctl runs ns_ioctl <task> <fd> <req> <newfd>: req 1-4 are the nsfs
 // ioctls NS_GET_USERNS, NS_GET_PARENT, NS_GET_NSTYPE and NS_GET_OWNER_UID.
 func (in *interp) nsIoctl(argv []string) (string, error) {
-	if err := args(argv, 5); err != nil {
-		return "", err
-	}
-	st, err := in.live(argv[1])
+	st, err := in.liveStep(argv, 5)
 	if err != nil {
 		return "", err
 	}

@@ -201,15 +201,21 @@ func args(argv []string, n int) error {
 	return nil
 }
 
+// liveStep checks a step has n words and returns its acting task, argv[1],
+// which must be live.
+func (in *interp) liveStep(argv []string, n int) (*simTask, error) {
+	if err := args(argv, n); err != nil {
+		return nil, err
+	}
+	return in.live(argv[1])
+}
+
 func (in *interp) step(argv []string) (string, error) {
 	switch argv[0] {
 	case "clone":
 		return in.clone(argv)
 	case "unshare":
-		if err := args(argv, 3); err != nil {
-			return "", err
-		}
-		st, err := in.live(argv[1])
+		st, err := in.liveStep(argv, 3)
 		if err != nil {
 			return "", err
 		}
@@ -219,28 +225,19 @@ func (in *interp) step(argv []string) (string, error) {
 		}
 		return result(st.t.Unshare(f))
 	case "sethostname", "sethostname_len", "setdomainname", "drop_privs", "close":
-		if err := args(argv, 3); err != nil {
-			return "", err
-		}
-		st, err := in.live(argv[1])
+		st, err := in.liveStep(argv, 3)
 		if err != nil {
 			return "", err
 		}
 		return in.oneArg(st, argv[0], argv[2])
 	case "gethostname", "getdomainname", "uname", "getpid", "gettid", "getppid":
-		if err := args(argv, 2); err != nil {
-			return "", err
-		}
-		st, err := in.live(argv[1])
+		st, err := in.liveStep(argv, 2)
 		if err != nil {
 			return "", err
 		}
 		return in.names(st, argv[0])
 	case "open":
-		if err := args(argv, 5); err != nil {
-			return "", err
-		}
-		st, err := in.live(argv[1])
+		st, err := in.liveStep(argv, 5)
 		if err != nil {
 			return "", err
 		}
@@ -257,10 +254,7 @@ func (in *interp) step(argv []string) (string, error) {
 		}
 		return in.open(st, argv[2], path)
 	case "open_path":
-		if err := args(argv, 4); err != nil {
-			return "", err
-		}
-		st, err := in.live(argv[1])
+		st, err := in.liveStep(argv, 4)
 		if err != nil {
 			return "", err
 		}
@@ -268,10 +262,7 @@ func (in *interp) step(argv []string) (string, error) {
 	case "setns", "setns_badfd":
 		return in.setns(argv)
 	case "readlink":
-		if err := args(argv, 4); err != nil {
-			return "", err
-		}
-		st, err := in.live(argv[1])
+		st, err := in.liveStep(argv, 4)
 		if err != nil {
 			return "", err
 		}
@@ -310,10 +301,7 @@ func (in *interp) step(argv []string) (string, error) {
 	case "mkdir", "rmdir", "read_path":
 		return in.pathOp(argv)
 	case "exit", "exit_async":
-		if err := args(argv, 3); err != nil {
-			return "", err
-		}
-		st, err := in.live(argv[1])
+		st, err := in.liveStep(argv, 3)
 		if err != nil {
 			return "", err
 		}
@@ -334,10 +322,7 @@ func (in *interp) step(argv []string) (string, error) {
 }
 
 func (in *interp) clone(argv []string) (string, error) {
-	if err := args(argv, 4); err != nil {
-		return "", err
-	}
-	parent, err := in.live(argv[1])
+	parent, err := in.liveStep(argv, 4)
 	if err != nil {
 		return "", err
 	}
@@ -458,10 +443,7 @@ func (in *interp) addFD(st *simTask, label string, get func() (int, error)) (str
 }
 
 func (in *interp) setns(argv []string) (string, error) {
-	if err := args(argv, 4); err != nil {
-		return "", err
-	}
-	st, err := in.live(argv[1])
+	st, err := in.liveStep(argv, 4)
 	if err != nil {
 		return "", err
 	}
@@ -500,10 +482,7 @@ func (in *interp) sameNS(argv []string) (string, error) {
 // /proc/<b>/ns/<nsB> (for example a task's pid_for_children with another's
 // pid), as the helper's same_ns2 does.
 func (in *interp) sameNS2(argv []string) (string, error) {
-	if err := args(argv, 6); err != nil {
-		return "", err
-	}
-	st, err := in.live(argv[1])
+	st, err := in.liveStep(argv, 6)
 	if err != nil {
 		return "", err
 	}
@@ -558,10 +537,7 @@ func linkInum(link string) (uint64, error) {
 }
 
 func (in *interp) wait(argv []string) (string, error) {
-	if err := args(argv, 3); err != nil {
-		return "", err
-	}
-	parent, err := in.live(argv[1])
+	parent, err := in.liveStep(argv, 3)
 	if err != nil {
 		return "", err
 	}
@@ -626,10 +602,7 @@ func (in *interp) nspid(argv []string) (string, error) {
 // uses the target's number in the writer's pid namespace (the helper's tasks
 // all use the machine's /proc, so scripts write from the outermost namespace).
 func (in *interp) writeProc(argv []string) (string, error) {
-	if err := args(argv, 5); err != nil {
-		return "", err
-	}
-	st, err := in.live(argv[1])
+	st, err := in.liveStep(argv, 5)
 	if err != nil {
 		return "", err
 	}
@@ -666,10 +639,7 @@ func writeOnce(st *simTask, path, text string) (string, error) {
 // writePath: write_path <task> <path> <text> writes the decoded text (as
 // write_proc); write_pid <task> <target> <path> writes target's global pid.
 func (in *interp) writePath(argv []string) (string, error) {
-	if err := args(argv, 4); err != nil {
-		return "", err
-	}
-	st, err := in.live(argv[1])
+	st, err := in.liveStep(argv, 4)
 	if err != nil {
 		return "", err
 	}
@@ -695,10 +665,7 @@ func decodeText(s string) string {
 // pathOp: mkdir|rmdir|read_path <task> <path>; read_path prints
 // content=<text> with newlines as the two characters \n.
 func (in *interp) pathOp(argv []string) (string, error) {
-	if err := args(argv, 3); err != nil {
-		return "", err
-	}
-	st, err := in.live(argv[1])
+	st, err := in.liveStep(argv, 3)
 	if err != nil {
 		return "", err
 	}

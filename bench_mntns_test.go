@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/kernsim/kernsim"
+	"github.com/kernsim/kernsim/nsproxy/mntns"
 	"github.com/kernsim/kernsim/task"
 	"github.com/kernsim/kernsim/uapi"
 )
@@ -84,5 +85,61 @@ func BenchmarkSetnsPidfdAll(b *testing.B) {
 			b.Fatal(err)
 		}
 		i++
+	}
+}
+
+// BenchmarkBindMountUmount: a bind mount of /tmp on /mnt and its umount, in
+// a private mount namespace (do_loopback then do_umount: the path walks,
+// the new mount's hash and propagation bookkeeping, the tree's teardown).
+func BenchmarkBindMountUmount(b *testing.B) {
+	b.ReportAllocs()
+	k := bootB(b)
+	t, err := k.Init().Clone(task.CloneArgs{Flags: uapi.CLONE_NEWNS | sigchld})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := t.Mount("none", "/", "", mntns.MS_REC|mntns.MS_PRIVATE, ""); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if err := t.Mount("/tmp", "/mnt", "", mntns.MS_BIND, ""); err != nil {
+			b.Fatal(err)
+		}
+		if err := t.Umount2("/mnt", 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkClone3PidfdExitWait: mainline clone3(CLONE_PIDFD), the child's
+// exit, the parent's wait and the pidfd's close: the pidfd path of
+// kernel_clone (pidfd_prepare, the fd install) on top of a plain fork.
+func BenchmarkClone3PidfdExitWait(b *testing.B) {
+	b.ReportAllocs()
+	k, err := kernsim.Boot(kernsim.Config{Flavour: kernsim.Mainline})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		k.PowerOff()
+		if err := k.Leaks(); err != nil {
+			b.Error(err)
+		}
+	})
+	init := k.Init()
+	for b.Loop() {
+		c, pidfd, err := init.Clone3(task.Clone3Args{Flags: uapi.CLONE_PIDFD, Pidfd: 8, ExitSignal: uint64(uapi.SIGCHLD)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := c.Exit(0); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := init.Wait(c.PID(), 0); err != nil {
+			b.Fatal(err)
+		}
+		if err := init.Close(pidfd); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

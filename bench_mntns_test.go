@@ -47,16 +47,7 @@ func BenchmarkUnshareNewNS(b *testing.B) {
 // containers so that each call really switches.
 func BenchmarkSetnsPidfdAll(b *testing.B) {
 	b.ReportAllocs()
-	k, err := kernsim.Boot(kernsim.Config{Flavour: kernsim.Mainline})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		k.PowerOff()
-		if err := k.Leaks(); err != nil {
-			b.Error(err)
-		}
-	})
+	k := bootConfigB(b, kernsim.Config{Flavour: kernsim.Mainline})
 	init := k.Init()
 	all := uapi.CLONE_NEWNS | uapi.CLONE_NEWUTS | uapi.CLONE_NEWIPC | uapi.CLONE_NEWPID | uapi.CLONE_NEWNET |
 		uapi.CLONE_NEWCGROUP | uapi.CLONE_NEWTIME
@@ -116,16 +107,7 @@ func BenchmarkBindMountUmount(b *testing.B) {
 // kernel_clone (pidfd_prepare, the fd install) on top of a plain fork.
 func BenchmarkClone3PidfdExitWait(b *testing.B) {
 	b.ReportAllocs()
-	k, err := kernsim.Boot(kernsim.Config{Flavour: kernsim.Mainline})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		k.PowerOff()
-		if err := k.Leaks(); err != nil {
-			b.Error(err)
-		}
-	})
+	k := bootConfigB(b, kernsim.Config{Flavour: kernsim.Mainline})
 	init := k.Init()
 	for b.Loop() {
 		c, pidfd, err := init.Clone3(task.Clone3Args{Flags: uapi.CLONE_PIDFD, Pidfd: 8, ExitSignal: uint64(uapi.SIGCHLD)})

@@ -19,7 +19,14 @@ var sigchld = uapi.CloneFlags(uapi.SIGCHLD)
 
 func bootB(b *testing.B) *kernsim.Kernel {
 	b.Helper()
-	k, err := kernsim.Boot(kernsim.Config{})
+	return bootConfigB(b, kernsim.Config{})
+}
+
+// bootConfigB boots a Kernel with cfg that is powered off, and checked for
+// leaks, when the benchmark ends.
+func bootConfigB(b *testing.B, cfg kernsim.Config) *kernsim.Kernel {
+	b.Helper()
+	k, err := kernsim.Boot(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1207,6 +1207,15 @@ static void print_result(const char *s) {
 	fflush(stdout);
 }
 
+// relay sends cmd to task ti and prints its reply as the step's result: the
+// whole of a step that only forwards to one task. Returns -1 on a fatal error.
+static int relay(struct controller *c, int ti, const char *cmd, char *reply, size_t n) {
+	if (exchange(c, ti, cmd, reply, n) != 0)
+		return -1;
+	print_result(reply);
+	return 0;
+}
+
 // run_step executes one script line. Returns -1 on a fatal error.
 static int run_step(struct controller *c, char **argv, int argc) {
 	const char *op = argv[0];
@@ -1302,10 +1311,7 @@ static int run_step(struct controller *c, char **argv, int argc) {
 		TASK(ti, argv[1]);
 		FLAGS(flags, argv[2]);
 		snprintf(cmd, sizeof cmd, "unshare 0x%lx", flags);
-		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
-			return -1;
-		print_result(reply);
-		return 0;
+		return relay(c, ti, cmd, reply, sizeof reply);
 	}
 	if (strcmp(op, "sethostname") == 0 || strcmp(op, "sethostname_len") == 0 ||
 	    strcmp(op, "setdomainname") == 0 || strcmp(op, "drop_privs") == 0 ||
@@ -1313,10 +1319,7 @@ static int run_step(struct controller *c, char **argv, int argc) {
 		ARGS(3);
 		TASK(ti, argv[1]);
 		snprintf(cmd, sizeof cmd, "%s %s", op, argv[2]);
-		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
-			return -1;
-		print_result(reply);
-		return 0;
+		return relay(c, ti, cmd, reply, sizeof reply);
 	}
 	if (strcmp(op, "gethostname") == 0 || strcmp(op, "getdomainname") == 0 ||
 	    strcmp(op, "uname") == 0 || strcmp(op, "getpid") == 0 ||
@@ -1335,19 +1338,13 @@ static int run_step(struct controller *c, char **argv, int argc) {
 		NS(argv[4]);
 		snprintf(cmd, sizeof cmd, "open %s /proc/%d/ns/%s", argv[2],
 		         (int)c->tasks[target].pid, argv[4]);
-		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
-			return -1;
-		print_result(reply);
-		return 0;
+		return relay(c, ti, cmd, reply, sizeof reply);
 	}
 	if (strcmp(op, "open_path") == 0) {
 		ARGS(4);
 		TASK(ti, argv[1]);
 		snprintf(cmd, sizeof cmd, "open %s %s", argv[2], argv[3]);
-		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
-			return -1;
-		print_result(reply);
-		return 0;
+		return relay(c, ti, cmd, reply, sizeof reply);
 	}
 	if (strcmp(op, "setns") == 0 || strcmp(op, "setns_badfd") == 0) {
 		ARGS(4);
@@ -1355,10 +1352,7 @@ static int run_step(struct controller *c, char **argv, int argc) {
 		FLAGS(flags, argv[3]);
 		snprintf(cmd, sizeof cmd, "%s %s 0x%lx", op[5] ? "setns_fd" : "setns", argv[2],
 		         flags);
-		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
-			return -1;
-		print_result(reply);
-		return 0;
+		return relay(c, ti, cmd, reply, sizeof reply);
 	}
 	if (strcmp(op, "readlink") == 0) {
 		ARGS(4);
@@ -1367,10 +1361,7 @@ static int run_step(struct controller *c, char **argv, int argc) {
 		NS(argv[3]);
 		snprintf(cmd, sizeof cmd, "readlink /proc/%d/ns/%s", (int)c->tasks[target].pid,
 		         argv[3]);
-		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
-			return -1;
-		print_result(reply);
-		return 0;
+		return relay(c, ti, cmd, reply, sizeof reply);
 	}
 	if (strcmp(op, "same_ns") == 0) {
 		ARGS(5);
@@ -1380,10 +1371,7 @@ static int run_step(struct controller *c, char **argv, int argc) {
 		NS(argv[4]);
 		snprintf(cmd, sizeof cmd, "same /proc/%d/ns/%s /proc/%d/ns/%s",
 		         (int)c->tasks[a].pid, argv[4], (int)c->tasks[b].pid, argv[4]);
-		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
-			return -1;
-		print_result(reply);
-		return 0;
+		return relay(c, ti, cmd, reply, sizeof reply);
 	}
 	if (strcmp(op, "same_ns2") == 0) {
 		ARGS(6);
@@ -1394,10 +1382,7 @@ static int run_step(struct controller *c, char **argv, int argc) {
 		NS(argv[5]);
 		snprintf(cmd, sizeof cmd, "same /proc/%d/ns/%s /proc/%d/ns/%s",
 		         (int)c->tasks[a].pid, argv[3], (int)c->tasks[b].pid, argv[5]);
-		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
-			return -1;
-		print_result(reply);
-		return 0;
+		return relay(c, ti, cmd, reply, sizeof reply);
 	}
 	if (strcmp(op, "mkdir") == 0 || strcmp(op, "rmdir") == 0 ||
 	    strcmp(op, "read_path") == 0) {
@@ -1406,20 +1391,14 @@ static int run_step(struct controller *c, char **argv, int argc) {
 		TASK(ti, argv[1]);
 		snprintf(cmd, sizeof cmd, "%s %s",
 		         op[0] == 'm' ? "mkdirp" : op[0] == 'r' && op[1] == 'm' ? "rmdirp" : "readfile", argv[2]);
-		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
-			return -1;
-		print_result(reply);
-		return 0;
+		return relay(c, ti, cmd, reply, sizeof reply);
 	}
 	if (strcmp(op, "ns_ioctl") == 0) {
 		// ns_ioctl <task> <fd> <request 1-4> <newfd>
 		ARGS(5);
 		TASK(ti, argv[1]);
 		snprintf(cmd, sizeof cmd, "nsioctl %s %s %s", argv[2], argv[3], argv[4]);
-		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
-			return -1;
-		print_result(reply);
-		return 0;
+		return relay(c, ti, cmd, reply, sizeof reply);
 	}
 	if (strcmp(op, "pidfd_open") == 0) {
 		// pidfd_open <task> <fd> <target>: the target's number in the
@@ -1428,50 +1407,35 @@ static int run_step(struct controller *c, char **argv, int argc) {
 		TASK(ti, argv[1]);
 		ANY_TASK(target, argv[3]);
 		snprintf(cmd, sizeof cmd, "pidfdopen %s %d", argv[2], (int)c->tasks[target].pid);
-		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
-			return -1;
-		print_result(reply);
-		return 0;
+		return relay(c, ti, cmd, reply, sizeof reply);
 	}
 	if (strcmp(op, "mount") == 0) {
 		// mount <task> <source> <target> <fstype> <flags> <data>
 		ARGS(7);
 		TASK(ti, argv[1]);
 		snprintf(cmd, sizeof cmd, "mountp %s %s %s %s %s", argv[2], argv[3], argv[4], argv[5], argv[6]);
-		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
-			return -1;
-		print_result(reply);
-		return 0;
+		return relay(c, ti, cmd, reply, sizeof reply);
 	}
 	if (strcmp(op, "umount") == 0) {
 		// umount <task> <target> <flags>
 		ARGS(4);
 		TASK(ti, argv[1]);
 		snprintf(cmd, sizeof cmd, "umountp %s %s", argv[2], argv[3]);
-		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
-			return -1;
-		print_result(reply);
-		return 0;
+		return relay(c, ti, cmd, reply, sizeof reply);
 	}
 	if (strcmp(op, "mounts_under") == 0) {
 		// mounts_under <task> <prefix>
 		ARGS(3);
 		TASK(ti, argv[1]);
 		snprintf(cmd, sizeof cmd, "mountsunder %s", argv[2]);
-		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
-			return -1;
-		print_result(reply);
-		return 0;
+		return relay(c, ti, cmd, reply, sizeof reply);
 	}
 	if (strcmp(op, "write_path") == 0) {
 		// write_path <task> <path> <text>: as write_proc, any path.
 		ARGS(4);
 		TASK(ti, argv[1]);
 		snprintf(cmd, sizeof cmd, "writefile %s %s", argv[2], argv[3]);
-		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
-			return -1;
-		print_result(reply);
-		return 0;
+		return relay(c, ti, cmd, reply, sizeof reply);
 	}
 	if (strcmp(op, "write_pid") == 0) {
 		// write_pid <task> <target> <path>: <task> writes <target>'s pid
@@ -1480,10 +1444,7 @@ static int run_step(struct controller *c, char **argv, int argc) {
 		TASK(ti, argv[1]);
 		ANY_TASK(target, argv[2]);
 		snprintf(cmd, sizeof cmd, "writefile %s %d", argv[3], (int)c->tasks[target].pid);
-		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
-			return -1;
-		print_result(reply);
-		return 0;
+		return relay(c, ti, cmd, reply, sizeof reply);
 	}
 	if (strcmp(op, "write_proc") == 0) {
 		// write_proc <task> <target> <file> <text>: <task> writes <text>
@@ -1492,10 +1453,7 @@ static int run_step(struct controller *c, char **argv, int argc) {
 		TASK(ti, argv[1]);
 		ANY_TASK(target, argv[2]);
 		snprintf(cmd, sizeof cmd, "writefile /proc/%d/%s %s", (int)c->tasks[target].pid, argv[3], argv[4]);
-		if (exchange(c, ti, cmd, reply, sizeof reply) != 0)
-			return -1;
-		print_result(reply);
-		return 0;
+		return relay(c, ti, cmd, reply, sizeof reply);
 	}
 	if (strcmp(op, "nspid") == 0) {
 		// The NSpid line of /proc/<pid>/status read by the controller (which

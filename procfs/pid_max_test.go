@@ -73,3 +73,41 @@ func TestPidMax(t *testing.T) {
 		require.Equal(t, "2000\n", read(t, k, v))
 	})
 }
+
+// Writes to pid_max go through proc_dointvec_minmax with [pid_max_min,
+// pid_max_max] = [RESERVED_PIDS+1, PID_MAX_LIMIT]: one case per branch, each
+// failure leaving the value as it was.
+func TestPidMaxWriteRange(t *testing.T) {
+	t.Parallel()
+	for _, fl := range []kernsim.Flavour{kernsim.Linux419, kernsim.Mainline} {
+		for _, tc := range []struct {
+			in   string
+			want string // the value read afterwards
+			err  error
+		}{
+			{"301", "301\n", nil},           // pid_max_min itself
+			{"4194304\n", "4194304\n", nil}, // PID_MAX_LIMIT itself
+			{"300", "32768\n", uapi.EINVAL}, // below pid_max_min
+			{"4194305", "32768\n", uapi.EINVAL},
+			{"-1", "32768\n", uapi.EINVAL},
+			{"abc", "32768\n", uapi.EINVAL},
+			{"12x", "32768\n", uapi.EINVAL}, // trailing junk after the number
+		} {
+			t.Run(fl.String()+"/"+tc.in, func(t *testing.T) {
+				k := kernsimtest.Boot(t, kernsim.Config{Flavour: fl})
+				init := k.Init()
+				before := k.Snapshot()
+				_, err := init.WriteFile("/proc/sys/kernel/pid_max", tc.in)
+				if tc.err != nil {
+					require.ErrorIs(t, err, tc.err)
+					require.Equal(t, before, k.Snapshot())
+				} else {
+					require.NoError(t, err)
+				}
+				got, err := init.ReadFile("/proc/sys/kernel/pid_max")
+				require.NoError(t, err)
+				require.Equal(t, tc.want, got)
+			})
+		}
+	}
+}

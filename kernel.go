@@ -161,7 +161,11 @@ func (k *Kernel) Config() Config { return k.cfg }
 
 // Leaks returns nil when no dynamically allocated object is alive, else an
 // error listing each one ("kind id count=N"). Call it after PowerOff.
-func (k *Kernel) Leaks() error { return k.Refs().Leaks() }
+func (k *Kernel) Leaks() error {
+	k.Lock()
+	defer k.Unlock()
+	return k.Refs().Leaks()
+}
 
 // Warnings returns the kernel warnings (refcount misuse and the like) logged so far.
 func (k *Kernel) Warnings() []refcount.Warning { return k.Refs().Warnings() }

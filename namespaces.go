@@ -27,8 +27,10 @@ type NSInfo struct {
 
 // Namespaces lists every live namespace — the initial ones and every one still
 // referenced, including those kept alive only by an open file — ordered by
-// inode number. It changes no count.
+// inode number. It changes no count and runs under the big kernel lock.
 func (k *Kernel) Namespaces() []NSInfo {
+	k.Lock()
+	defer k.Unlock()
 	seen := map[ns.Namespace]bool{}
 	var all []ns.Namespace
 	add := func(n ns.Namespace) {

@@ -187,9 +187,16 @@ func (w *raceWorker) step() bool {
 			w.errorf("clone(%v) by %d: %v", flags, t.PID(), err)
 			return false
 		}
-		if flags&uapi.CLONE_NEWUTS != 0 && c.NSProxy().Count() != 1 {
-			w.errorf("new nsproxy count %d", c.NSProxy().Count())
-			return false
+		// Counts are read under the big kernel lock: other workers' syscalls
+		// change them meanwhile.
+		if flags&uapi.CLONE_NEWUTS != 0 {
+			w.k.Lock()
+			n := c.NSProxy().Count()
+			w.k.Unlock()
+			if n != 1 {
+				w.errorf("new nsproxy count %d", n)
+				return false
+			}
 		}
 		w.tasks = append(w.tasks, c)
 		w.ops["clone"]++
@@ -200,7 +207,10 @@ func (w *raceWorker) step() bool {
 		}
 		// Other workers may already have opened or joined the fresh namespace
 		// (they open other tasks' ns/uts), so only a lower bound holds here.
-		if n := t.NSProxy().UTS().Count(); n < 1 {
+		w.k.Lock()
+		n := t.NSProxy().UTS().Count()
+		w.k.Unlock()
+		if n < 1 {
 			w.errorf("fresh uts namespace count %d", n)
 			return false
 		}

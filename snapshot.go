@@ -31,8 +31,10 @@ type Snapshot struct {
 // String joins the lines.
 func (s Snapshot) String() string { return strings.Join(s.Lines, "\n") + "\n" }
 
-// Snapshot describes the Kernel now. Call it while no syscall is in flight.
+// Snapshot describes the Kernel now, under the big kernel lock.
 func (k *Kernel) Snapshot() Snapshot {
+	k.Lock()
+	defer k.Unlock()
 	var l []string
 	add := func(format string, a ...any) { l = append(l, fmt.Sprintf(format, a...)) }
 	for _, t := range k.Tasks() {
@@ -98,8 +100,10 @@ func nsproxyName(p *nsproxy.NSProxy) string {
 // owned UTS namespaces and nsfs files holding it (plus init_user_ns's static
 // two); the initial mnt/ipc/pid/net/cgroup namespaces', their boot count plus
 // the dynamic nsproxies and files holding them; a cred's, the tasks using it.
-// Call it while no syscall is in flight.
+// It runs under the big kernel lock.
 func (k *Kernel) Check() error {
+	k.Lock()
+	defer k.Unlock()
 	var proxies []*nsproxy.NSProxy
 	var utss []*utsns.Namespace
 	var users []*userns.Namespace

@@ -47,13 +47,13 @@ type NSProxy struct {
 // simulator does not run as a Task) and init (pid 1), which inherits it through
 // the fork fast path. Kernel threads would add theirs; none are simulated. It
 // takes no namespace references: their boot counts already include it.
-func NewInit(uts *utsns.Globals, ipc *ipcns.Globals, pid *pidns.Globals, mnt *mntns.Globals, cg *cgroupns.Globals, net *netns.Globals, time *timens.Globals) *NSProxy {
+func NewInit(env *ns.Env, uts *utsns.Globals, ipc *ipcns.Globals, pid *pidns.Globals, mnt *mntns.Globals, cg *cgroupns.Globals, net *netns.Globals, time *timens.Globals) *NSProxy {
 	p := &NSProxy{uts: uts.Init, ipc: ipc.Init, mnt: mnt.Init, pidForChildren: pid.Init,
 		net: net.Init, cgroup: cg.Init, static: true}
 	if time != nil {
 		p.time = time.InitSlots()
 	}
-	p.count.Set(2)
+	p.count.Init(env.Refs, 2)
 	return p
 }
 
@@ -175,7 +175,7 @@ func CreateNewNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, userN
 	if p == nil {
 		p = new(NSProxy)
 	}
-	p.count.Set(1)
+	p.count.Init(ctx.Env.Refs, 1)
 	var err error
 	if p.mnt, _, err = mntns.CopyMntNS(ctx, flags, userNS, old.mnt); err != nil {
 		p.release(ctx)

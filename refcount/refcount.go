@@ -11,11 +11,13 @@ import (
 // warn, so it knows its Domain (flavour and warning log) and the owner to
 // name in warnings. A Refcount must not be copied after first use.
 //
-// All operations are lock-free. The value is kept as the kernel keeps it:
-// an unsigned 32-bit word that Mainline interprets as signed when looking
-// for bad values.
+// Operations are lock-free atomics, or plain loads and stores when the
+// Domain is serialised (its owner guards every counter with one lock). The
+// value is kept as the kernel keeps it: an unsigned 32-bit word that
+// Mainline interprets as signed when looking for bad values.
 type Refcount struct {
-	v     atomic.Uint32
+	v     uint32
+	plain bool
 	d     *Domain
 	owner Object
 }
@@ -27,24 +29,62 @@ type Refcount struct {
 func (r *Refcount) Init(d *Domain, owner Object, n uint32) {
 	r.d = d
 	r.owner = owner
-	r.v.Store(n)
+	r.plain = d.Serialised()
+	r.v = n
+}
+
+// The word primitives: atomic instructions, or plain ones under a
+// serialised Domain's lock.
+
+func (r *Refcount) load() uint32 {
+	if r.plain {
+		return r.v
+	}
+	return atomic.LoadUint32(&r.v)
+}
+
+func (r *Refcount) store(n uint32) {
+	if r.plain {
+		r.v = n
+		return
+	}
+	atomic.StoreUint32(&r.v, n)
+}
+
+func (r *Refcount) add(n uint32) uint32 {
+	if r.plain {
+		r.v += n
+		return r.v
+	}
+	return atomic.AddUint32(&r.v, n)
+}
+
+func (r *Refcount) cas(old, new uint32) bool {
+	if r.plain {
+		if r.v != old {
+			return false
+		}
+		r.v = new
+		return true
+	}
+	return atomic.CompareAndSwapUint32(&r.v, old, new)
 }
 
 // Domain returns the Domain r was initialised with, or nil.
 func (r *Refcount) Domain() *Domain { return r.d }
 
 // Read mirrors refcount_read (include/linux/refcount.h).
-func (r *Refcount) Read() uint32 { return r.v.Load() }
+func (r *Refcount) Read() uint32 { return r.load() }
 
 // Set mirrors refcount_set (include/linux/refcount.h).
-func (r *Refcount) Set(n uint32) { r.v.Store(n) }
+func (r *Refcount) Set(n uint32) { r.store(n) }
 
 // Saturated reports whether r is in its flavour's saturation state: exactly
 // UINT_MAX for Linux419; for Mainline any value that is negative when seen
 // as a signed int (the "bad value" range that holds REFCOUNT_SATURATED and
 // that every mainline operation pins back to it).
 func (r *Refcount) Saturated() bool {
-	v := r.v.Load()
+	v := r.load()
 	if r.mainline() {
 		return int32(v) < 0
 	}
@@ -64,7 +104,7 @@ func (r *Refcount) warn(msg string) {
 // saturate mirrors refcount_warn_saturate (mainline lib/refcount.c): pin
 // the counter at REFCOUNT_SATURATED and warn.
 func (r *Refcount) saturate(msg string) {
-	r.v.Store(SaturatedMainline)
+	r.store(SaturatedMainline)
 	r.warn(msg)
 }
 
@@ -132,7 +172,7 @@ func (r *Refcount) SubAndTest(n uint32) bool {
 		return r.subAndTestMainline(int32(n))
 	}
 	for {
-		val := r.v.Load()
+		val := r.load()
 		if val == Saturated419 {
 			return false
 		}
@@ -141,7 +181,7 @@ func (r *Refcount) SubAndTest(n uint32) bool {
 			r.warn(MsgUnderflow)
 			return false
 		}
-		if r.v.CompareAndSwap(val, nv) {
+		if r.cas(val, nv) {
 			return nv == 0
 		}
 	}
@@ -154,7 +194,7 @@ func (r *Refcount) SubAndTest(n uint32) bool {
 // REFCOUNT_SATURATED and warns MsgDecrementHitZero.
 func (r *Refcount) Dec() {
 	if r.mainline() {
-		if old := int32(r.v.Add(^uint32(0)) + 1); old <= 1 {
+		if old := int32(r.add(^uint32(0)) + 1); old <= 1 {
 			r.saturate(MsgDecrementHitZero)
 		}
 		return
@@ -166,7 +206,7 @@ func (r *Refcount) Dec() {
 
 // DecIfOne mirrors refcount_dec_if_one (lib/refcount.c): it attempts the
 // 1 -> 0 transition and reports whether it happened. It never warns.
-func (r *Refcount) DecIfOne() bool { return r.v.CompareAndSwap(1, 0) }
+func (r *Refcount) DecIfOne() bool { return r.cas(1, 0) }
 
 // DecNotOne mirrors refcount_dec_not_one (lib/refcount.c): it decrements
 // unless the count is 1, returning false in that case. A saturated counter
@@ -175,7 +215,7 @@ func (r *Refcount) DecIfOne() bool { return r.v.CompareAndSwap(1, 0) }
 func (r *Refcount) DecNotOne() bool {
 	sat := r.d.Flavour().SaturationValue()
 	for {
-		val := r.v.Load()
+		val := r.load()
 		if val == sat {
 			return true
 		}
@@ -187,7 +227,7 @@ func (r *Refcount) DecNotOne() bool {
 			r.warn(MsgUnderflow)
 			return true
 		}
-		if r.v.CompareAndSwap(val, nv) {
+		if r.cas(val, nv) {
 			return true
 		}
 	}
@@ -212,7 +252,7 @@ func (r *Refcount) DecAndLock(l sync.Locker) bool {
 // incNotZero419 is refcount_inc_not_zero under 4.19 CONFIG_REFCOUNT_FULL.
 func (r *Refcount) incNotZero419() bool {
 	for {
-		val := r.v.Load()
+		val := r.load()
 		nv := val + 1
 		if val == 0 {
 			return false
@@ -220,7 +260,7 @@ func (r *Refcount) incNotZero419() bool {
 		if nv == 0 { // val == UINT_MAX: saturated, stays put.
 			return true
 		}
-		if r.v.CompareAndSwap(val, nv) {
+		if r.cas(val, nv) {
 			if nv == Saturated419 {
 				r.warn(MsgSaturated)
 			}
@@ -232,7 +272,7 @@ func (r *Refcount) incNotZero419() bool {
 // addNotZero419 is refcount_add_not_zero under 4.19 CONFIG_REFCOUNT_FULL.
 func (r *Refcount) addNotZero419(n uint32) bool {
 	for {
-		val := r.v.Load()
+		val := r.load()
 		if val == 0 {
 			return false
 		}
@@ -243,7 +283,7 @@ func (r *Refcount) addNotZero419(n uint32) bool {
 		if nv < val {
 			nv = Saturated419
 		}
-		if r.v.CompareAndSwap(val, nv) {
+		if r.cas(val, nv) {
 			if nv == Saturated419 {
 				r.warn(MsgSaturated)
 			}
@@ -257,11 +297,11 @@ func (r *Refcount) addNotZero419(n uint32) bool {
 func (r *Refcount) addNotZeroMainline(i int32) bool {
 	var old int32
 	for {
-		old = int32(r.v.Load())
+		old = int32(r.load())
 		if old == 0 {
 			break
 		}
-		if r.v.CompareAndSwap(uint32(old), uint32(old+i)) {
+		if r.cas(uint32(old), uint32(old+i)) {
 			break
 		}
 	}
@@ -273,7 +313,7 @@ func (r *Refcount) addNotZeroMainline(i int32) bool {
 
 // addMainline is __refcount_add (mainline refcount.h).
 func (r *Refcount) addMainline(i int32) {
-	old := int32(r.v.Add(uint32(i)) - uint32(i))
+	old := int32(r.add(uint32(i)) - uint32(i))
 	if old == 0 {
 		r.saturate(MsgAdditionOnZero)
 	} else if old < 0 || old+i < 0 {
@@ -283,7 +323,7 @@ func (r *Refcount) addMainline(i int32) {
 
 // subAndTestMainline is __refcount_sub_and_test (mainline refcount.h).
 func (r *Refcount) subAndTestMainline(i int32) bool {
-	old := int32(r.v.Add(-uint32(i)) + uint32(i))
+	old := int32(r.add(-uint32(i)) + uint32(i))
 	if old == i {
 		return true
 	}

@@ -3,7 +3,6 @@ package refcount
 import (
 	"strconv"
 	"strings"
-	"sync/atomic"
 )
 
 // Object is a reference-counted simulated kernel object that a Domain's
@@ -22,18 +21,20 @@ type Object interface {
 
 // Node is the intrusive registry link embedded (by value) in each tracked
 // object. The zero value is untracked. A Node must not be copied while
-// tracked. Its fields are guarded by the tracking Domain's registry lock,
-// except d, which is atomic so Tracked may be called at any time.
+// tracked. Its fields are guarded by the tracking Domain's registry lock
+// (the owner's lock when the Domain is serialised).
 type Node struct {
 	prev, next *Node
 	seq        uint64
 	obj        Object
 	kind       string // obj.RefKind(), cached at Track time for CountKind.
-	d          atomic.Pointer[Domain]
+	d          *Domain
 }
 
-// Tracked reports whether n is currently tracked by some Domain.
-func (n *Node) Tracked() bool { return n.d.Load() != nil }
+// Tracked reports whether n is currently tracked by some Domain. Only the
+// object's owner asks (typically its free path), so no other goroutine is
+// tracking or untracking n meanwhile.
+func (n *Node) Tracked() bool { return n.d != nil }
 
 // Live describes one tracked object, as listed by Domain.Live.
 type Live struct {
@@ -64,12 +65,21 @@ func (e *LeakError) Error() string {
 	return b.String()
 }
 
-// lockRegistry takes the registry lock and lazily initialises the sentinel.
+// lockRegistry takes the registry lock (nothing when the Domain is
+// serialised: its owner's lock is held) and lazily initialises the sentinel.
 func (d *Domain) lockRegistry() {
-	d.regMu.Lock()
+	if !d.serial {
+		d.regMu.Lock()
+	}
 	if d.head.next == nil {
 		d.head.next = &d.head
 		d.head.prev = &d.head
+	}
+}
+
+func (d *Domain) unlockRegistry() {
+	if !d.serial {
+		d.regMu.Unlock()
 	}
 }
 
@@ -83,11 +93,11 @@ func (d *Domain) Track(n *Node, obj Object) {
 	}
 	kind := obj.RefKind() // called before taking the leaf lock
 	d.lockRegistry()
-	if n.d.Load() != nil {
-		d.regMu.Unlock()
+	if n.d != nil {
+		d.unlockRegistry()
 		panic("refcount: Track of an already tracked " + kind + " node")
 	}
-	n.d.Store(d) // under the lock; the atomic only serves lock-free Tracked
+	n.d = d
 	d.seq++
 	n.seq = d.seq
 	n.obj = obj
@@ -98,7 +108,7 @@ func (d *Domain) Track(n *Node, obj Object) {
 	tail.next = n
 	d.head.prev = n
 	d.live++
-	d.regMu.Unlock()
+	d.unlockRegistry()
 }
 
 // Untrack stops tracking n, the simulator's stand-in for freeing a kernel
@@ -106,8 +116,8 @@ func (d *Domain) Track(n *Node, obj Object) {
 // function). It does not allocate. It panics if n is not tracked by d.
 func (d *Domain) Untrack(n *Node) {
 	d.lockRegistry()
-	if n.d.Load() != d {
-		d.regMu.Unlock()
+	if n.d != d {
+		d.unlockRegistry()
 		panic("refcount: Untrack of a node not tracked by this Domain")
 	}
 	n.prev.next = n.next
@@ -116,9 +126,9 @@ func (d *Domain) Untrack(n *Node) {
 	n.obj = nil
 	n.kind = ""
 	n.seq = 0
-	n.d.Store(nil)
+	n.d = nil
 	d.live--
-	d.regMu.Unlock()
+	d.unlockRegistry()
 }
 
 // Live lists the tracked objects in tracking order. Object methods are
@@ -133,7 +143,7 @@ func (d *Domain) Live() []Live {
 	for n := d.head.next; n != &d.head; n = n.next {
 		ents = append(ents, ent{n.kind, n.obj})
 	}
-	d.regMu.Unlock()
+	d.unlockRegistry()
 
 	if len(ents) == 0 {
 		return nil
@@ -147,15 +157,15 @@ func (d *Domain) Live() []Live {
 
 // LiveCount returns the number of tracked objects.
 func (d *Domain) LiveCount() int {
-	d.regMu.Lock()
-	defer d.regMu.Unlock()
+	d.lockRegistry()
+	defer d.unlockRegistry()
 	return d.live
 }
 
 // CountKind returns the number of tracked objects whose RefKind is kind.
 func (d *Domain) CountKind(kind string) int {
 	d.lockRegistry()
-	defer d.regMu.Unlock()
+	defer d.unlockRegistry()
 	c := 0
 	for n := d.head.next; n != &d.head; n = n.next {
 		if n.kind == kind {
@@ -180,7 +190,7 @@ func (d *Domain) Leaks() error {
 // invariant checker can recompute each one's expected count.
 func (d *Domain) Objects() []Object {
 	d.lockRegistry()
-	defer d.regMu.Unlock()
+	defer d.unlockRegistry()
 	out := make([]Object, 0, d.live)
 	for n := d.head.next; n != &d.head; n = n.next {
 		out = append(out, n.obj)

@@ -75,10 +75,15 @@ type Warning struct {
 
 // Domain is the per-Kernel context of the reference-counting machinery: the
 // refcount_t flavour, the kernel warning log and the live-object registry.
-// A Domain is safe for concurrent use. The zero value is a usable Linux419
-// domain, but NewDomain is the intended constructor.
+// A Domain from NewDomain is safe for concurrent use, and so are the
+// counters initialised against it. A Domain from NewSerialDomain belongs to
+// an owner that runs every operation on its counters and registry under one
+// lock of its own (a Kernel's big lock): the counters are then plain words
+// and the registry takes no lock of its own. The zero value is a usable
+// Linux419 domain, but NewDomain is the intended constructor.
 type Domain struct {
 	flavour Flavour
+	serial  bool
 
 	// warnMu is a leaf lock guarding warnings and warnIdx.
 	warnMu   sync.Mutex
@@ -104,6 +109,20 @@ func NewDomain(f Flavour) *Domain {
 	}
 	return &Domain{flavour: f}
 }
+
+// NewSerialDomain returns an empty Domain following flavour f whose owner
+// serialises every counter operation and every registry call with its own
+// lock (see Domain). Warnings keep their own lock, as they may be read at any
+// time.
+func NewSerialDomain(f Flavour) *Domain {
+	d := NewDomain(f)
+	d.serial = true
+	return d
+}
+
+// Serialised reports whether d's owner serialises its counters and registry
+// (NewSerialDomain). A nil Domain is not serialised.
+func (d *Domain) Serialised() bool { return d != nil && d.serial }
 
 // Flavour reports which refcount_t semantics the domain follows. A nil
 // Domain reports Linux419.

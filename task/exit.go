@@ -42,7 +42,8 @@ func (t *Task) Exit(code int) error {
 }
 
 // doExit runs do_exit for t with wait status status ((code << 8) for exit(2),
-// the signal number for a fatal signal); the caller holds t.sysMu.
+// the signal number for a fatal signal); the caller holds the big kernel lock
+// and t is in no other syscall (or it is t's own, about to return).
 func (t *Task) doExit(status int) {
 	ctx := &t.ctx
 	ctx.Enter("do_exit")
@@ -167,13 +168,11 @@ func (t *Task) zapPidNSProcesses(n *pidns.Namespace) {
 			victims = append(victims, victim)
 		}
 	}
-	t.k.tasklist.Lock()
 	for _, v := range victims {
 		for State(v.state.Load()) == Running {
 			t.k.childExit.Wait()
 		}
 	}
-	t.k.tasklist.Unlock()
 	t.reapZombieChildren()
 }
 
@@ -184,13 +183,10 @@ func (t *Task) zapPidNSProcesses(n *pidns.Namespace) {
 // meanwhile cannot miss it.
 func (t *Task) kill(sig uapi.Signal) {
 	t.pendingKill.Store(int32(sig))
-	if !t.sysMu.TryLock() {
-		t.k.tasklist.Lock()
+	if t.inSyscall {
 		t.k.childExit.Broadcast()
-		t.k.tasklist.Unlock()
 		return
 	}
-	defer t.sysMu.Unlock()
 	if State(t.state.Load()) == Running {
 		t.doExit(int(sig))
 	}
@@ -307,6 +303,8 @@ func (t *Task) Wait(pid int32, options int) (int32, int, error) {
 			t.doExit(int(sig))
 			return 0, 0, uapi.Err("wait4", uapi.EINTR, "killed while waiting", "do_wait")
 		}
-		k.childExit.Wait()
+		k.tasklist.Unlock()
+		k.childExit.Wait() // sleeps without the big kernel lock
+		k.tasklist.Lock()
 	}
 }

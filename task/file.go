@@ -81,8 +81,8 @@ type filesStruct struct {
 
 // dupFD mirrors dup_fd (fs/file.c): a new table with the same open files, each
 // with a new reference. An empty table copies without allocating.
-func dupFD(old, dst *filesStruct) {
-	dst.count.Set(1)
+func dupFD(d *refcount.Domain, old, dst *filesStruct) {
+	dst.count.Init(d, 1)
 	old.mu.Lock()
 	defer old.mu.Unlock()
 	n := len(old.fds)
@@ -216,7 +216,7 @@ func (t *Task) openFile(op, path string, flags int) (*File, error) {
 		return nil, relabel(err, op)
 	}
 	f := &File{path: path, flags: flags, ops: ops, cred: t.cred.Get()}
-	f.count.Set(1)
+	f.count.Init(t.k.Env.Refs, 1)
 	t.k.Env.Refs.Track(&f.node, f)
 	return f, nil
 }

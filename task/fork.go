@@ -300,7 +300,7 @@ func (t *Task) copyFiles(p *Task, flags uapi.CloneFlags) {
 		p.files = t.files
 		return
 	}
-	dupFD(t.files, &p.own.files)
+	dupFD(t.k.Env.Refs, t.files, &p.own.files)
 	p.files = &p.own.files
 }
 
@@ -324,7 +324,7 @@ func (t *Task) copySighand(p *Task, flags uapi.CloneFlags) {
 		p.sighand = t.sighand
 		return
 	}
-	p.own.sighand.count.Set(1)
+	p.own.sighand.count.Init(t.k.Env.Refs, 1)
 	p.sighand = &p.own.sighand
 }
 
@@ -346,7 +346,7 @@ func (t *Task) copyMM(p *Task, flags uapi.CloneFlags) {
 		p.mm = t.mm
 		return
 	}
-	p.own.mm.users.Set(1)
+	p.own.mm.users.Init(t.k.Env.Refs, 1)
 	p.own.mm.nonDumpable.Store(t.mm.nonDumpable.Load()) // dup_mm keeps MMF_DUMPABLE
 	p.mm = &p.own.mm
 }

@@ -79,7 +79,7 @@ func (t *Task) openRelatedNS(n ns.Namespace, related func(ns.Namespace) (ns.Name
 		return -1, err
 	}
 	f := &File{path: r.NS().Link(), flags: O_RDONLY, ops: t.NewNSFile(r), cred: t.cred.Get()}
-	f.count.Set(1)
+	f.count.Init(t.k.Env.Refs, 1)
 	t.k.Env.Refs.Track(&f.node, f)
 	fd, err := t.files.install(f)
 	if err != nil {

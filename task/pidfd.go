@@ -53,7 +53,7 @@ func (f *File) IsPidfd() bool {
 func (t *Task) newPidfd(pid *pidns.Pid, thread bool) (int, error) {
 	pid.Get()
 	f := &File{path: "anon_inode:[pidfd]", flags: O_RDWR, ops: &pidfdFile{pid: pid, thread: thread}, cred: t.cred.Get()}
-	f.count.Set(1)
+	f.count.Init(t.k.Env.Refs, 1)
 	t.k.Env.Refs.Track(&f.node, f)
 	t.allocLock.Lock()
 	files := t.files

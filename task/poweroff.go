@@ -9,6 +9,8 @@ import "github.com/kernsim/kernsim/uapi"
 // Kernel whose every reference was dropped correctly is empty. No syscall may
 // be in flight; after PowerOff every syscall fails with ESRCH.
 func (k *Kernel) PowerOff() {
+	k.Env.BKL.Lock()
+	defer k.Env.BKL.Unlock()
 	k.tasklist.Lock()
 	if k.halted {
 		k.tasklist.Unlock()
@@ -19,11 +21,9 @@ func (k *Kernel) PowerOff() {
 		if t == k.init {
 			continue
 		}
-		t.sysMu.Lock()
 		if t.State() == Running {
 			t.doExit(int(uapi.SIGKILL))
 		}
-		t.sysMu.Unlock()
 	}
 	// Reap every zombie, as init (or the dead parents' reaper) would.
 	for _, t := range k.Tasks() {
@@ -41,8 +41,6 @@ func (k *Kernel) PowerOff() {
 		}
 	}
 	in := k.init
-	in.sysMu.Lock()
-	defer in.sysMu.Unlock()
 	in.exiting.Store(true)
 	in.exitFilesFS()
 	in.exitTaskNamespaces()

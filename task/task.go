@@ -40,7 +40,11 @@ type Kernel struct {
 	InitNSProxy *nsproxy.NSProxy
 
 	tasklist  sync.Mutex // tasklist_lock: process tree, pid table, states
-	childExit sync.Cond  // wait4 sleepers; L is &tasklist (write side)
+	childExit sync.Cond  // wait4 sleepers; L is &Env.BKL
+	// sysIdle wakes a caller waiting for a task whose syscall sleeps (a
+	// second goroutine driving the same task); L is &Env.BKL.
+	sysIdle     sync.Cond
+	idleWaiters int
 	init      *Task
 	nrThreads atomic.Int32 // nr_threads
 	maxThread int          // max_threads
@@ -78,11 +82,12 @@ type Params struct {
 // init_task (pid 1, "init"). It fails only for an invalid cgroup setup.
 func NewKernel(p Params) (*Kernel, error) {
 	k := &Kernel{maxThread: p.MaxThreads}
-	k.Env.Refs = refcount.NewDomain(p.Flavour)
+	k.Env.Refs = refcount.NewSerialDomain(p.Flavour)
 	k.Env.Trace = trace.New()
 	k.Env.Flavour = p.Flavour
 	k.Env.TimeNSStrict = p.TimeNSStrict
-	k.childExit.L = &k.tasklist
+	k.childExit.L = &k.Env.BKL
+	k.sysIdle.L = &k.Env.BKL
 	k.UserNS = userns.NewGlobals(&k.Env, p.MaxThreads)
 	cg, err := cgroup.NewGlobals(&k.Env, p.Cgroup)
 	if err != nil {
@@ -129,7 +134,7 @@ func NewKernel(p Params) (*Kernel, error) {
 		initTime = k.Time
 	}
 	k.CgroupNS = cgroupns.NewGlobals(&k.Env, k.UserNS, cg.InitCSSSet())
-	k.InitNSProxy = nsproxy.NewInit(k.UTS, k.IPC, k.PidNS, k.Mnt, k.CgroupNS, k.Net, initTime)
+	k.InitNSProxy = nsproxy.NewInit(&k.Env, k.UTS, k.IPC, k.PidNS, k.Mnt, k.CgroupNS, k.Net, initTime)
 
 	t := &Task{k: k, comm: "init", exitSignal: uapi.SIGCHLD}
 	userns.InitCred(&t.own.cred, k.UserNS)
@@ -138,13 +143,13 @@ func NewKernel(p Params) (*Kernel, error) {
 	t.own.signal.nrThreads.Store(1)
 	t.own.signal.flags.Store(SIGNAL_UNKILLABLE)
 	t.signal = &t.own.signal
-	t.own.sighand.count.Set(1)
+	t.own.sighand.count.Init(k.Env.Refs, 1)
 	t.sighand = &t.own.sighand
-	t.own.mm.users.Set(1)
+	t.own.mm.users.Init(k.Env.Refs, 1)
 	t.mm = &t.own.mm
 	t.own.fs.users = 1
 	t.fs = &t.own.fs
-	t.own.files.count.Set(1)
+	t.own.files.count.Init(k.Env.Refs, 1)
 	t.files = &t.own.files
 	t.groupLeader = t
 	t.ctx = ns.Ctx{Env: &k.Env, EUID: t.cred.EUID}
@@ -268,7 +273,9 @@ type Task struct {
 	k   *Kernel
 	ctx ns.Ctx // current: Env, trace cursor, euid
 
-	sysMu     sync.Mutex // one syscall at a time, as one thread executes one
+	// inSyscall: a syscall of this task is running or sleeping (under
+	// Env.BKL); one thread executes one call at a time.
+	inSyscall bool
 	allocLock sync.Mutex // task_lock: nsproxy, cred, fs and files pointers
 
 	pid, tgid  int32      // global numbers (level 0 of thread)
@@ -388,30 +395,47 @@ func (t *Task) Threads() int {
 	return int(t.signal.nrThreads.Load())
 }
 
-// enter starts a syscall on t: it takes the task's syscall lock and refuses a
-// task that has exited (a dead thread makes no calls).
+// enter starts a syscall on t: it takes the big kernel lock, waits while
+// another goroutine's call on t sleeps (one thread runs one call at a time),
+// and refuses a task that has exited (a dead thread makes no calls).
 func (t *Task) enter(op string) error {
-	t.sysMu.Lock()
+	k := t.k
+	k.Env.BKL.Lock()
+	for t.inSyscall {
+		k.idleWaiters++
+		k.sysIdle.Wait()
+		k.idleWaiters--
+	}
 	if State(t.state.Load()) != Running {
-		t.sysMu.Unlock()
+		k.Env.BKL.Unlock()
 		return uapi.Err(op, uapi.ESRCH, "task "+strconv.Itoa(int(t.pid))+" has exited and makes no syscalls", "")
 	}
+	t.inSyscall = true
 	return nil
 }
 
-// leave ends a syscall. A fatal signal that arrived during the call (kill
-// could not take the syscall lock) is acted on now, at the return to user
-// space, as the kernel does.
+// leave ends a syscall. A fatal signal that arrived while the call slept
+// (kill found it in a syscall) is acted on now, at the return to user space,
+// as the kernel does.
 func (t *Task) leave() {
-	t.sysMu.Unlock()
+	k := t.k
+	t.inSyscall = false
 	if t.pendingKill.Load() != 0 && State(t.state.Load()) == Running {
-		t.sysMu.Lock()
-		if State(t.state.Load()) == Running {
-			t.doExit(int(t.pendingKill.Load()))
-		}
-		t.sysMu.Unlock()
+		t.doExit(int(t.pendingKill.Load()))
 	}
+	if k.idleWaiters > 0 {
+		k.sysIdle.Broadcast()
+	}
+	k.Env.BKL.Unlock()
 }
+
+// Lock takes the big kernel lock for a reader outside any syscall (an
+// inspection that walks counters or the registry). No syscall runs until
+// Unlock; a task's Wait that sleeps has released it.
+func (k *Kernel) Lock() { k.Env.BKL.Lock() }
+
+// Unlock releases the big kernel lock taken by Lock.
+func (k *Kernel) Unlock() { k.Env.BKL.Unlock() }
 
 // taskList is an intrusive list of children (list_head children/sibling).
 type taskList struct{ head, tail *Task }

@@ -56,7 +56,7 @@ func (t *Task) Unshare(flags uapi.CloneFlags) error {
 	var newFD *filesStruct
 	if flags&uapi.CLONE_FILES != 0 && t.files.count.Read() > 1 {
 		newFD = new(filesStruct)
-		dupFD(t.files, newFD)
+		dupFD(t.k.Env.Refs, t.files, newFD)
 	}
 	// unshare_userns.
 	var newCred *userns.Cred

@@ -149,7 +149,7 @@ func (m *Mount) setShared() {
 func (g *Globals) allocVfsmnt(name string) *Mount {
 	m := &Mount{devname: name, g: g}
 	m.id = g.mntIDs.alloc()
-	m.count.Set(1)
+	m.count.Init(g.env.Refs, 1)
 	m.mounts.init(nil)
 	m.child.init(m)
 	m.list.init(m)

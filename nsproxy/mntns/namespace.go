@@ -159,7 +159,7 @@ func NewGlobals(env *ns.Env, ug *userns.Globals, cfg Config) (*Globals, error) {
 	sb, _ := g.newSuper("rootfs", 0, 0, "")
 	root := g.allocVfsmnt("rootfs")
 	root.sb, root.root, root.mountpoint, root.parent = sb, sb.root, sb.root, root
-	sb.active.Set(1)
+	sb.active.Init(env.Refs, 1)
 	n, err := g.allocMntNS(ctx, ug.Init)
 	if err != nil {
 		return nil, err
@@ -373,7 +373,7 @@ func (g *Globals) allocMntNS(ctx *ns.Ctx, userNS *userns.Namespace) (*Namespace,
 	n := &Namespace{userNS: userNS, ucounts: uc, g: g}
 	n.InitCommon(ns.MNT, ctx.Env.Inums.Alloc())
 	n.seq = g.seq.Add(1)
-	n.count.Set(1)
+	n.count.Init(ctx.Env.Refs, 1)
 	n.list.init(nil)
 	userNS.Get()
 	if !g.booting {

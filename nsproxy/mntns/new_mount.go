@@ -56,7 +56,7 @@ func (g *Globals) doNewMount(ctx *ns.Ctx, cred *userns.Cred, n *Namespace, path 
 		if sb, ok = g.newSuper(fstype, 0, sbFlags, opts); !ok {
 			return uapi.Err("mount", uapi.EMFILE, "no anonymous device left", "get_anon_bdev")
 		}
-		sb.active.Set(1)
+		sb.active.Init(g.env.Refs, 1)
 		if t.keyed {
 			sb.key = key.Value
 			g.keyed[keyedSuper{fstype, key.Value}] = sb

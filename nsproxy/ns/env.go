@@ -12,6 +12,12 @@ import (
 // every namespace type uses. A Kernel owns exactly one Env; nothing here is a
 // package-level variable, so Kernels are independent.
 type Env struct {
+	// BKL is the Kernel's big lock: every syscall, every file operation
+	// and every Kernel-level inspection that reads counters runs holding
+	// it, so counters of a serialised Refs domain are plain words (see
+	// docs/architecture.md, "The big kernel lock"). The kernel's own
+	// locks that are still taken nest inside it.
+	BKL     sync.Mutex
 	Refs    *refcount.Domain // counters' flavour, warning log, leak registry
 	Trace   *trace.Tracer    // function_graph tracer
 	Inums   InumAlloc        // proc_inum_ida

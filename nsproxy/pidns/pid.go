@@ -251,7 +251,7 @@ func AllocPidSetTID(ctx *ns.Ctx, n *Namespace, task any, dst *Pid, setTID []int3
 		ctx.Mark("pid_ns_prepare_proc")
 	}
 	n.Get()
-	p.count.Set(1)
+	p.count.Init(ctx.Env.Refs, 1)
 	ctx.Env.Refs.Track(&p.node, p)
 
 	if n.pidAllocated&PIDNS_ADDING == 0 {

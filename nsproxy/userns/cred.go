@@ -38,7 +38,7 @@ func InitCred(c *Cred, g *Globals) {
 	*c = Cred{userNS: g.Init}
 	full := g.CapFullSet()
 	c.CapPermitted, c.CapEffective, c.CapBset = full, full, full
-	c.usage.Set(4) // ATOMIC_INIT(4) in kernel/cred.c: never reaches zero
+	c.usage.Init(g.env.Refs, 4) // ATOMIC_INIT(4) in kernel/cred.c: never reaches zero
 }
 
 // UserNS returns the cred's user namespace without taking a reference.
@@ -77,7 +77,7 @@ func PrepareCreds(ctx *ns.Ctx, old *Cred, dst *Cred) *Cred {
 		CapEffective: old.CapEffective, CapBset: old.CapBset, CapAmbient: old.CapAmbient,
 		userNS: old.userNS,
 	}
-	dst.usage.Set(1)
+	dst.usage.Init(ctx.Env.Refs, 1)
 	dst.userNS.Get()
 	ctx.Env.Refs.Track(&dst.node, dst)
 	return dst

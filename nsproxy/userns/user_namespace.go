@@ -61,7 +61,7 @@ func NewGlobals(env *ns.Env, maxThreads int) *Globals {
 	init := &Namespace{g: g}
 	init.flags.Store(USERNS_SETGROUPS_ALLOWED)
 	init.InitCommon(ns.USER, ns.PROC_USER_INIT_INO)
-	init.count.Set(3)
+	init.count.Init(env.Refs, 3)
 	full := IDMap{Extents: []IDMapExtent{{0, 0, math.MaxUint32}}}
 	init.uidMap, init.gidMap, init.projidMap = full, full, full
 	for i := range init.ucountMax {
@@ -216,7 +216,7 @@ func CreateUserNS(ctx *ns.Ctx, new *Cred) error {
 	n.flags.Store(parent.flags.Load())
 	g.stateMu.Unlock()
 	n.InitCommon(ns.USER, ctx.Env.Inums.Alloc())
-	n.count.Set(1)
+	n.count.Init(ctx.Env.Refs, 1)
 	for i := range n.ucountMax {
 		n.ucountMax[i] = math.MaxInt32
 	}

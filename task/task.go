@@ -45,10 +45,10 @@ type Kernel struct {
 	// second goroutine driving the same task); L is &Env.BKL.
 	sysIdle     sync.Cond
 	idleWaiters int
-	init      *Task
-	nrThreads atomic.Int32 // nr_threads
-	maxThread int          // max_threads
-	halted    bool
+	init        *Task
+	nrThreads   atomic.Int32 // nr_threads
+	maxThread   int          // max_threads
+	halted      bool
 
 	backingMu sync.RWMutex
 	backing   map[*mntns.SuperBlock]Filesystem // pseudo filesystems by superblock (Mount)

@@ -82,7 +82,7 @@ type Params struct {
 // init_task (pid 1, "init"). It fails only for an invalid cgroup setup.
 func NewKernel(p Params) (*Kernel, error) {
 	k := &Kernel{maxThread: p.MaxThreads}
-	k.Env.Refs = refcount.NewSerialDomain(p.Flavour)
+	k.Env.Serialise(p.Flavour)
 	k.Env.Trace = trace.New()
 	k.Env.Flavour = p.Flavour
 	k.Env.TimeNSStrict = p.TimeNSStrict

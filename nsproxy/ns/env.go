@@ -17,7 +17,10 @@ type Env struct {
 	// it, so counters of a serialised Refs domain are plain words (see
 	// docs/architecture.md, "The big kernel lock"). The kernel's own
 	// locks that are still taken nest inside it.
-	BKL     sync.Mutex
+	BKL sync.Mutex
+	// Serial: every call into this Env holds BKL (a Kernel's Env, see
+	// Serialise); KLocks are then not taken and counters are plain.
+	Serial  bool
 	Refs    *refcount.Domain // counters' flavour, warning log, leak registry
 	Trace   *trace.Tracer    // function_graph tracer
 	Inums   InumAlloc        // proc_inum_ida
@@ -44,6 +47,15 @@ type Env struct {
 type KmemCaches struct {
 	NSProxy sync.Pool
 	UTS     sync.Pool
+}
+
+// Serialise declares that every call into e holds e.BKL: it gives e a
+// serialised refcount Domain of flavour f (plain counters, lock-free
+// registry) and turns its KLocks off. It must run before e is shared.
+func (e *Env) Serialise(f refcount.Flavour) {
+	e.Serial = true
+	e.Refs = refcount.NewSerialDomain(f)
+	e.Inums.serial = true
 }
 
 // Mainline reports whether the Kernel follows mainline rather than 4.19.13.

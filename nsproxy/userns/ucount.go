@@ -1,8 +1,8 @@
 package userns
 
 import (
+	"github.com/kernsim/kernsim/nsproxy/ns"
 	"math"
-	"sync"
 )
 
 // UcountType mirrors enum ucount_type (include/linux/user_namespace.h, 4.19).
@@ -49,7 +49,7 @@ type ucountKey struct {
 
 // ucountTable is the ucounts hash (kernel/ucount.c: ucounts_hashtable).
 type ucountTable struct {
-	mu sync.Mutex
+	mu ns.KLock // ucounts_lock
 	m  map[ucountKey]*Ucounts
 }
 
@@ -58,8 +58,8 @@ type ucountTable struct {
 // It returns nil when any level is at its limit, having undone what it charged;
 // callers turn nil into ENOSPC.
 func (g *Globals) incUcount(ns *Namespace, uid uint32, t UcountType) *Ucounts {
-	g.ucounts.mu.Lock()
-	defer g.ucounts.mu.Unlock()
+	g.ucounts.mu.Lock(g.env)
+	defer g.ucounts.mu.Unlock(g.env)
 	key := ucountKey{ns, uid}
 	uc := g.ucounts.m[key]
 	if uc == nil {
@@ -85,8 +85,8 @@ func (g *Globals) incUcount(ns *Namespace, uid uint32, t UcountType) *Ucounts {
 
 // decUcount mirrors dec_ucount: give back one charge of type t along the chain.
 func (g *Globals) decUcount(uc *Ucounts, t UcountType) {
-	g.ucounts.mu.Lock()
-	defer g.ucounts.mu.Unlock()
+	g.ucounts.mu.Lock(g.env)
+	defer g.ucounts.mu.Unlock(g.env)
 	for iter := uc; iter != nil; iter = iter.ns.ucounts {
 		if iter.ucount[t] <= 0 {
 			g.env.Refs.Warn("ucounts", "dec_ucount: "+t.Name()+" would go below 0")
@@ -108,8 +108,8 @@ func (g *Globals) putUcountsLocked(uc *Ucounts) {
 // Charged returns how many namespaces of type t are charged to (ns, uid),
 // counting those created in descendants (what the limit check compares).
 func (g *Globals) Charged(ns *Namespace, uid uint32, t UcountType) int64 {
-	g.ucounts.mu.Lock()
-	defer g.ucounts.mu.Unlock()
+	g.ucounts.mu.Lock(g.env)
+	defer g.ucounts.mu.Unlock(g.env)
 	if uc := g.ucounts.m[ucountKey{ns, uid}]; uc != nil {
 		return uc.ucount[t]
 	}
@@ -118,8 +118,8 @@ func (g *Globals) Charged(ns *Namespace, uid uint32, t UcountType) int64 {
 
 // UcountEntries returns how many ucounts objects are hashed (0 when nothing is charged).
 func (g *Globals) UcountEntries() int {
-	g.ucounts.mu.Lock()
-	defer g.ucounts.mu.Unlock()
+	g.ucounts.mu.Lock(g.env)
+	defer g.ucounts.mu.Unlock(g.env)
 	return len(g.ucounts.m)
 }
 

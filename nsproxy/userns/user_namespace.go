@@ -77,15 +77,15 @@ func (g *Globals) CapFullSet() uapi.CapSet { return uapi.CapFull(g.lastCap) }
 // SetUcountMax sets ns's limit for type t, as writing /proc/sys/user/<t.Name()>
 // inside ns does.
 func (g *Globals) SetUcountMax(n *Namespace, t UcountType, max int64) {
-	g.ucounts.mu.Lock()
+	g.ucounts.mu.Lock(g.env)
 	n.ucountMax[t] = max
-	g.ucounts.mu.Unlock()
+	g.ucounts.mu.Unlock(g.env)
 }
 
 // UcountMax reads ns's limit for type t.
 func (g *Globals) UcountMax(n *Namespace, t UcountType) int64 {
-	g.ucounts.mu.Lock()
-	defer g.ucounts.mu.Unlock()
+	g.ucounts.mu.Lock(g.env)
+	defer g.ucounts.mu.Unlock(g.env)
 	return n.ucountMax[t]
 }
 

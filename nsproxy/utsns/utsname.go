@@ -184,9 +184,15 @@ func cloneUTSNS(ctx *ns.Ctx, userNS *userns.Namespace, old *Namespace) (*Namespa
 	n.ucounts, n.g, n.userNS = uc, g, userNS
 	n.InitCommon(ns.UTS, ctx.Env.Inums.Alloc())
 	n.kref.Init(ctx.Env.Refs, n)
-	g.Sem.Lock()
+	// down_read(&uts_sem): writers hold the big kernel lock too in a
+	// serialised Env, so a reader under it needs no more.
+	if !ctx.Env.Serial {
+		g.Sem.Lock()
+	}
 	n.name = old.name
-	g.Sem.Unlock()
+	if !ctx.Env.Serial {
+		g.Sem.Unlock()
+	}
 	userNS.Get()
 	ctx.Env.Refs.Track(&n.node, n)
 	return n, nil

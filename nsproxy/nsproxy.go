@@ -171,7 +171,7 @@ func (p *NSProxy) ID() uint64 { return p.id }
 func CreateNewNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, userNS *userns.Namespace, cur Current) (*NSProxy, error) {
 	ctx.Enter("create_new_namespaces")
 	defer ctx.Exit("create_new_namespaces")
-	p, _ := ctx.Env.Caches.NSProxy.Get().(*NSProxy) // kmem_cache_alloc(nsproxy_cachep)
+	p, _ := ctx.Env.Caches.NSProxy.Alloc(ctx.Env).(*NSProxy) // kmem_cache_alloc(nsproxy_cachep)
 	if p == nil {
 		p = new(NSProxy)
 	}
@@ -201,7 +201,7 @@ func CreateNewNamespaces(ctx *ns.Ctx, flags uapi.CloneFlags, old *NSProxy, userN
 			return nil, p.unwind(ctx, err)
 		}
 	}
-	p.id = ctx.Env.NSProxySeq.Add(1)
+	p.id = ctx.Env.NextNSProxyID()
 	ctx.Env.Refs.Track(&p.node, p)
 	return p, nil
 }
@@ -237,7 +237,7 @@ func (p *NSProxy) unwind(ctx *ns.Ctx, err error) error {
 // back to the Kernel's cache.
 func (p *NSProxy) release(ctx *ns.Ctx) {
 	*p = NSProxy{}
-	ctx.Env.Caches.NSProxy.Put(p)
+	ctx.Env.Caches.NSProxy.Free(ctx.Env, p)
 }
 
 // nsproxyFlags returns the CLONE_NEW* set that makes copy_namespaces and

@@ -300,14 +300,14 @@ func (c *Cursor) takeRecorded(d int) bool {
 // deferred), whether or not tracing was on.
 func (t *Tracer) Enter(c *Cursor, fn string) {
 	c.depth++
-	if s := t.state.Load(); s < 0 {
-		t.enter(s, c, fn)
+	if t.state.Load() < 0 {
+		t.enter(c, fn)
 	}
 }
 
 // enter is Enter's out-of-line slow path, taken while tracing is on.
-func (t *Tracer) enter(s int64, c *Cursor, fn string) {
-	if !admits(s, c.PID) {
+func (t *Tracer) enter(c *Cursor, fn string) {
+	if !admits(t.state.Load(), c.PID) {
 		return
 	}
 	c.setRecorded(c.depth - 1)
@@ -321,18 +321,21 @@ func (t *Tracer) enter(s int64, c *Cursor, fn string) {
 // went unrecorded does no atomic operation and records nothing, whatever
 // tracing_on is by now. An Exit without any pending Enter is ignored.
 func (t *Tracer) Exit(c *Cursor, fn string) {
-	if c.depth > 0 {
-		c.depth--
-		if c.rdepth != 0 {
-			t.exit(c, fn)
-		}
+	if c.rdepth != 0 || c.depth <= 0 {
+		t.exit(c, fn)
+		return
 	}
+	c.depth--
 }
 
 // exit is Exit's out-of-line slow path, taken only while the task has
-// recorded entries pending.
+// recorded entries pending (or for an unbalanced Exit, ignored).
 func (t *Tracer) exit(c *Cursor, fn string) {
-	if !c.takeRecorded(c.depth) {
+	if c.depth <= 0 {
+		return
+	}
+	c.depth--
+	if c.rdepth == 0 || !c.takeRecorded(c.depth) {
 		return
 	}
 	c.rdepth--

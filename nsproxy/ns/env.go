@@ -32,8 +32,9 @@ type Env struct {
 	// enters time_ns_for_children). Reference §17.
 	TimeNSStrict bool
 
-	// NSProxySeq numbers nsproxies as they are created (listing identity only).
-	NSProxySeq atomic.Uint64
+	// nsproxySeq numbers nsproxies as they are created (listing identity
+	// only); see NextNSProxyID.
+	nsproxySeq uint64
 
 	// Caches mirror the kmem_caches the namespace objects come from.
 	Caches KmemCaches
@@ -45,8 +46,18 @@ type Env struct {
 // uts_ns_cache later). They keep the hot paths from allocating; a cache may
 // drop idle objects at any time, as a shrinking slab does.
 type KmemCaches struct {
-	NSProxy sync.Pool
-	UTS     sync.Pool
+	NSProxy KmemCache
+	UTS     KmemCache
+}
+
+// NextNSProxyID returns the next nsproxy number (1, 2, ...): a plain
+// increment under a serialised Env's big kernel lock, atomic otherwise.
+func (e *Env) NextNSProxyID() uint64 {
+	if e.Serial {
+		e.nsproxySeq++
+		return e.nsproxySeq
+	}
+	return atomic.AddUint64(&e.nsproxySeq, 1)
 }
 
 // Serialise declares that every call into e holds e.BKL: it gives e a

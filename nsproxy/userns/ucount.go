@@ -60,11 +60,14 @@ type ucountTable struct {
 func (g *Globals) incUcount(ns *Namespace, uid uint32, t UcountType) *Ucounts {
 	g.ucounts.mu.Lock(g.env)
 	defer g.ucounts.mu.Unlock(g.env)
-	key := ucountKey{ns, uid}
-	uc := g.ucounts.m[key]
-	if uc == nil {
-		uc = &Ucounts{ns: ns, uid: uid}
-		g.ucounts.m[key] = uc
+	uc := ns.ucountsHint
+	if uc == nil || uc.uid != uid {
+		key := ucountKey{ns, uid}
+		if uc = g.ucounts.m[key]; uc == nil {
+			uc = &Ucounts{ns: ns, uid: uid}
+			g.ucounts.m[key] = uc
+		}
+		ns.ucountsHint = uc
 	}
 	if uc.count == math.MaxInt32 { // get_ucounts refuses an overflowing count
 		return nil
@@ -101,6 +104,9 @@ func (g *Globals) decUcount(uc *Ucounts, t UcountType) {
 func (g *Globals) putUcountsLocked(uc *Ucounts) {
 	uc.count--
 	if uc.count == 0 {
+		if uc.ns.ucountsHint == uc {
+			uc.ns.ucountsHint = nil
+		}
 		delete(g.ucounts.m, ucountKey{uc.ns, uc.uid})
 	}
 }

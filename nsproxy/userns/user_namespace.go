@@ -34,6 +34,10 @@ type Namespace struct {
 	maps      [nrMapKinds]atomic.Pointer[IDMap] // maps published by map_write
 	ucounts   *Ucounts                          // the (parent, owner) charge for this namespace
 	ucountMax [UCOUNT_COUNTS]int64
+	// ucountsHint is the hashed ucounts of (this namespace, some uid) found
+	// last, a lookup cache in front of the hash (under ucounts_lock); it is
+	// cleared when that entry is unhashed.
+	ucountsHint *Ucounts
 	g         *Globals
 	node      refcount.Node
 }

@@ -112,7 +112,7 @@ func (n *Namespace) free(ctx *ns.Ctx) {
 	ctx.Env.Inums.Free(n.Inum())
 	ctx.Env.Refs.Untrack(&n.node)
 	*n = Namespace{} // kfree: back to the Kernel's cache
-	ctx.Env.Caches.UTS.Put(n)
+	ctx.Env.Caches.UTS.Free(ctx.Env, n)
 	ctx.Exit("free_uts_ns")
 }
 
@@ -177,7 +177,7 @@ func cloneUTSNS(ctx *ns.Ctx, userNS *userns.Namespace, old *Namespace) (*Namespa
 	if uc == nil {
 		return nil, uapi.Err("clone_uts_ns", uapi.ENOSPC, "max_uts_namespaces reached", "inc_uts_namespaces")
 	}
-	n, _ := ctx.Env.Caches.UTS.Get().(*Namespace) // kmalloc
+	n, _ := ctx.Env.Caches.UTS.Alloc(ctx.Env).(*Namespace) // kmalloc
 	if n == nil {
 		n = new(Namespace)
 	}

@@ -38,8 +38,8 @@ type Namespace struct {
 	// last, a lookup cache in front of the hash (under ucounts_lock); it is
 	// cleared when that entry is unhashed.
 	ucountsHint *Ucounts
-	g         *Globals
-	node      refcount.Node
+	g           *Globals
+	node        refcount.Node
 }
 
 // Globals is one Kernel's user-namespace state: init_user_ns, the ucounts hash

@@ -73,6 +73,9 @@ func (f *File) put(ctx *ns.Ctx) {
 }
 
 // filesStruct mirrors struct files_struct: the fd table, shared by CLONE_FILES.
+// Writers of fds hold the big kernel lock and file_lock; a reader holds
+// either: fget runs inside a syscall (under BKL), the inspection methods
+// (Fds, File, MaxFDs) take file_lock.
 type filesStruct struct {
 	count refcount.Atomic
 	mu    sync.Mutex // file_lock
@@ -147,10 +150,9 @@ func (fs *filesStruct) hasFree() bool {
 	return len(fs.fds) < RLIMIT_NOFILE_DEFAULT
 }
 
-// fget mirrors fget: the file at fd with a new reference, or nil.
+// fget mirrors fget: the file at fd with a new reference, or nil. The caller
+// is in a syscall: the big kernel lock excludes every writer of the table.
 func (fs *filesStruct) fget(fd int) *File {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
 	if fd < 0 || fd >= len(fs.fds) || fs.fds[fd] == nil {
 		return nil
 	}

@@ -28,16 +28,32 @@ func (t *Task) Setns(fd int, nstype uapi.CloneFlags) error {
 	defer t.leave()
 	ctx := &t.ctx
 	ctx.Enter("__x64_sys_setns")
-	defer ctx.Exit("__x64_sys_setns")
+	err := t.setns(fd, nstype)
+	ctx.Exit("__x64_sys_setns")
+	return err
+}
 
+// setns is the body of Setns (no defers: the many returns would make each
+// one a runtime-managed defer on this hot path).
+func (t *Task) setns(fd int, nstype uapi.CloneFlags) error {
+	ctx := &t.ctx
 	f := t.files.fget(fd)
 	if f == nil {
 		return uapi.Err("setns", uapi.EBADF, "fd "+strconv.Itoa(fd)+" is not open", "proc_ns_fget")
 	}
-	defer f.put(ctx)
+	var err error
 	if ctx.Env.Mainline() {
-		return t.setnsNSSet(f, nstype)
+		err = t.setnsNSSet(f, nstype)
+	} else {
+		err = t.setns419(f, nstype)
 	}
+	f.put(ctx)
+	return err
+}
+
+// setns419 is 4.19's setns once the file is held.
+func (t *Task) setns419(f *File, nstype uapi.CloneFlags) error {
+	ctx := &t.ctx
 	target := f.Namespace()
 	if target == nil {
 		return uapi.Err("setns", uapi.EINVAL, f.path+" is not an nsfs file", "proc_ns_fget")

@@ -23,7 +23,7 @@ func (p *proc) Exiting() bool                   { return false }
 // cgroup, fork a process and move it there, then read the files.
 func Example() {
 	env := &ns.Env{Refs: refcount.NewDomain(refcount.Linux419), Trace: trace.New()}
-	ctx := &ns.Ctx{Env: env}
+	ctx := ns.NewCtx(env, 0)
 	g, _ := cgroup.NewGlobals(env, cgroup.Options{
 		Subsys: []cgroup.Subsys{cgroup.NewTestController("memory", false)},
 	})

@@ -84,8 +84,8 @@ const csetHashBits = 7
 // reference of its own and is linked to every root cgroup.
 func NewGlobals(env *ns.Env, opt Options) (*Globals, error) {
 	g := &Globals{env: env, dflVisible: !opt.HideV2, cssSerial: 1}
-	g.kworker.Env = env
-	ctx := &ns.Ctx{Env: env}
+	g.kworker.Init(env, 0)
+	ctx := ns.NewCtx(env, 0)
 
 	// Order the controllers as the kernel numbers them.
 	var byOrder [MaxSubsys]Subsys

@@ -81,7 +81,7 @@ func newFix(t testing.TB, m mode) *fix {
 	env := &ns.Env{Refs: refcount.NewDomain(refcount.Linux419), Trace: trace.New(), Flavour: refcount.Linux419}
 	f := &fix{
 		env:   env,
-		ctx:   &ns.Ctx{Env: env},
+		ctx:   ns.NewCtx(env, 0),
 		mem:   cgroup.NewTestController("memory", false),
 		pids:  cgroup.NewTestController("pids", true),
 		tasks: map[int]*task{},

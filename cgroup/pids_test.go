@@ -58,7 +58,7 @@ func newPidsFix(t testing.TB, m pidsMode, noEnable ...bool) *pfix {
 	env := &ns.Env{Refs: refcount.NewDomain(flav), Trace: trace.New(), Flavour: flav}
 	f := &fix{
 		env: env,
-		ctx: &ns.Ctx{Env: env},
+		ctx: ns.NewCtx(env, 0),
 		mem: cgroup.NewTestController("memory", false),
 		// Not registered: fix.snapshot reads its Live(), always 0 here.
 		pids:  cgroup.NewTestController("pids", true),
@@ -795,7 +795,7 @@ func TestPidsConcurrent(t *testing.T) {
 			var wg sync.WaitGroup
 			for w := range forkers {
 				wg.Go(func() {
-					ctx := &ns.Ctx{Env: pf.env}
+					ctx := ns.NewCtx(pf.env, 0)
 					for fails := 0; fails < 5; {
 						var l *task
 						if w%2 == 1 {
@@ -821,7 +821,7 @@ func TestPidsConcurrent(t *testing.T) {
 			done := make(chan struct{})
 			var bg sync.WaitGroup
 			bg.Go(func() {
-				ctx := &ns.Ctx{Env: pf.env}
+				ctx := ns.NewCtx(pf.env, 0)
 				for i := 0; ; i++ {
 					select {
 					case <-done:
@@ -850,7 +850,7 @@ func TestPidsConcurrent(t *testing.T) {
 			// process moves between two children of bomb.
 			for w := range forkers {
 				wg.Go(func() {
-					ctx := &ns.Ctx{Env: pf.env}
+					ctx := ns.NewCtx(pf.env, 0)
 					for i := 0; i < 30 && len(kids[w]) > 0; i++ {
 						c := kids[w][len(kids[w])-1]
 						kids[w] = kids[w][:len(kids[w])-1]
@@ -866,7 +866,7 @@ func TestPidsConcurrent(t *testing.T) {
 				})
 			}
 			wg.Go(func() {
-				ctx := &ns.Ctx{Env: pf.env}
+				ctx := ns.NewCtx(pf.env, 0)
 				for i := range 40 {
 					dst := x
 					if i%2 == 1 {
@@ -895,7 +895,7 @@ func TestPidsKernelForkBomb(t *testing.T) {
 	t.Parallel()
 	k := kernsimtest.Boot(t, kernsim.Config{Cgroup: cgroup.Options{Subsys: []cgroup.Subsys{cgroup.NewPidsController()}}})
 	g := k.Cgroup
-	ctx := &ns.Ctx{Env: &k.Env}
+	ctx := ns.NewCtx(&k.Env, 0)
 	root := g.Dfl().Cgroup()
 	_, err := g.WriteSubtreeControl(ctx, root, []byte("+pids"))
 	require.NoError(t, err)

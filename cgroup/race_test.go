@@ -41,7 +41,7 @@ func TestConcurrent(t *testing.T) {
 			var wg sync.WaitGroup
 			for w := range forkers {
 				wg.Go(func() {
-					ctx := &ns.Ctx{Env: f.env}
+					ctx := ns.NewCtx(f.env, 0)
 					for i := range rounds {
 						c, err := f.forkAs(ctx, parents[w], nil)
 						fail(err)
@@ -62,7 +62,7 @@ func TestConcurrent(t *testing.T) {
 				})
 			}
 			wg.Go(func() { // migrator
-				ctx := &ns.Ctx{Env: f.env}
+				ctx := ns.NewCtx(f.env, 0)
 				r := rand.New(rand.NewPCG(1, 2))
 				for range rounds * 2 {
 					p := parents[r.IntN(len(parents))]
@@ -73,7 +73,7 @@ func TestConcurrent(t *testing.T) {
 				if m.name != "v2" {
 					return
 				}
-				ctx := &ns.Ctx{Env: f.env}
+				ctx := ns.NewCtx(f.env, 0)
 				ok := func(err error) {
 					if err != nil && uapi.ErrnoOf(err) != uapi.EBUSY {
 						t.Error(err)
@@ -90,7 +90,7 @@ func TestConcurrent(t *testing.T) {
 				}
 			})
 			wg.Go(func() { // mkdir / rmdir churn with a process of its own
-				ctx := &ns.Ctx{Env: f.env}
+				ctx := ns.NewCtx(f.env, 0)
 				own, err := f.forkAs(ctx, f.init, nil)
 				fail(err)
 				for range rounds / 3 {
@@ -108,7 +108,7 @@ func TestConcurrent(t *testing.T) {
 				f.free(ctx, own)
 			})
 			wg.Go(func() { // readers
-				ctx := &ns.Ctx{Env: f.env}
+				ctx := ns.NewCtx(f.env, 0)
 				for range rounds {
 					for _, d := range dirs {
 						_, err := f.g.ReadProcs(d, vnr)

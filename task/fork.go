@@ -5,7 +5,6 @@ import (
 
 	"github.com/kernsim/kernsim/cgroup"
 	"github.com/kernsim/kernsim/nsproxy"
-	"github.com/kernsim/kernsim/nsproxy/ns"
 	"github.com/kernsim/kernsim/nsproxy/pidns"
 	"github.com/kernsim/kernsim/nsproxy/userns"
 	"github.com/kernsim/kernsim/uapi"
@@ -94,7 +93,7 @@ func (t *Task) copyProcess(args kernelCloneArgs) (*Task, error) {
 	if flags&uapi.CLONE_THREAD != 0 {
 		p.exitSignal = -1
 	}
-	p.ctx = ns.Ctx{Env: ctx.Env}
+	p.ctx.Init(ctx.Env, 0)
 	t.k.Cgroup.Fork(p) // cgroup_fork: init_css_set, no reference, on no list
 
 	if err := t.copyCreds(p, flags); err != nil {
@@ -221,7 +220,7 @@ func (t *Task) copyProcess(args kernelCloneArgs) (*Task, error) {
 		k.Cgroup.ThreadgroupChangeEnd()
 	}
 
-	p.ctx.Cur.PID = p.pid
+	p.ctx.PID = p.pid
 	if flags&uapi.CLONE_PIDFD != 0 {
 		fd, err := t.newPidfd(pid, flags&uapi.CLONE_THREAD != 0)
 		if err == nil && args.pidfd != nil {

@@ -152,14 +152,14 @@ func NewKernel(p Params) (*Kernel, error) {
 	t.own.files.count.Init(k.Env.Refs, 1)
 	t.files = &t.own.files
 	t.groupLeader = t
-	t.ctx = ns.Ctx{Env: &k.Env, EUID: t.cred.EUID}
+	t.ctx.Init(&k.Env, t.cred.EUID)
 	pid, err := pidns.AllocPid(&t.ctx, k.PidNS.Init)
 	if err != nil {
 		panic("kernsim: no pid for init: " + err.Error())
 	}
 	t.thread = pid
 	t.pid, t.tgid = pid.GlobalNr(), pid.GlobalNr()
-	t.ctx.Cur.PID = t.pid
+	t.ctx.PID = t.pid
 	t.own.signal.pgrp = pid
 	t.own.signal.session = pid
 	pid.Attach(t)

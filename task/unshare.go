@@ -27,10 +27,15 @@ func (t *Task) Unshare(flags uapi.CloneFlags) error {
 		return err
 	}
 	defer t.leave()
-	ctx := &t.ctx
-	ctx.Enter("ksys_unshare")
-	defer ctx.Exit("ksys_unshare")
+	t.ctx.Enter("ksys_unshare")
+	err := t.unshare(flags)
+	t.ctx.Exit("ksys_unshare")
+	return err
+}
 
+// unshare is ksys_unshare's body (no defers: see setns).
+func (t *Task) unshare(flags uapi.CloneFlags) error {
+	ctx := &t.ctx
 	if flags&uapi.CLONE_NEWUSER != 0 {
 		flags |= uapi.CLONE_THREAD | uapi.CLONE_FS
 	}

@@ -250,15 +250,56 @@ type Cursor struct {
 	// stored in every Event.
 	PID int32
 
-	depth  int      // calls entered and not yet exited, recorded or not
-	rdepth int      // recorded entries not yet exited: the graph depth
+	// int32 depths keep the cursor, and so a Task, small.
+	depth  int32    // calls entered and not yet exited, recorded or not
+	rdepth int32    // recorded entries not yet exited: the graph depth
+	tr     *Tracer  // the tracer of Cursor.Enter, Exit and Mark (Bind)
 	bits   uint64   // bit d: the entry at call depth d (< 64) was recorded
 	more   []uint64 // the same for call depths >= 64
 }
 
+// Bind attaches c to t for the Cursor's own Enter, Exit and Mark, which a
+// task's hot paths call: they are t.Enter(c, fn) and friends, small enough
+// to be inlined into their callers.
+func (c *Cursor) Bind(t *Tracer) { c.tr = t }
+
+// Tracer returns the tracer c is bound to, or nil.
+func (c *Cursor) Tracer() *Tracer { return c.tr }
+
+// Enter is Tracer.Enter on the bound tracer: with tracing off, inlined, it is
+// a depth increment and one atomic load. c must be bound.
+func (c *Cursor) Enter(fn string) {
+	c.depth++
+	if c.tr.state.Load() < 0 {
+		c.tr.enter(c, fn)
+	}
+}
+
+// Exit is Tracer.Exit on the bound tracer: with no recorded entry pending,
+// inlined, it is a depth decrement.
+func (c *Cursor) Exit(fn string) {
+	if c.rdepth != 0 || c.depth <= 0 {
+		c.tr.exit(c, fn)
+		return
+	}
+	c.depth--
+}
+
+// Mark is Tracer.Mark on the bound tracer.
+func (c *Cursor) Mark(fn string) {
+	if c.tr.state.Load() < 0 {
+		c.tr.mark(c, fn)
+	}
+}
+
+// mark is Mark's out-of-line slow path.
+//
+//go:noinline
+func (t *Tracer) mark(c *Cursor, fn string) { t.leaf(t.state.Load(), c, Leaf, fn) }
+
 // Depth returns the task's current call depth: Enter calls not yet matched by
 // Exit, whether they were recorded or not.
-func (c *Cursor) Depth() int { return c.depth }
+func (c *Cursor) Depth() int { return int(c.depth) }
 
 func (c *Cursor) setRecorded(d int) {
 	if d < 64 {
@@ -310,8 +351,8 @@ func (t *Tracer) enter(c *Cursor, fn string) {
 	if !admits(t.state.Load(), c.PID) {
 		return
 	}
-	c.setRecorded(c.depth - 1)
-	t.record(Event{PID: c.PID, Depth: c.rdepth, Kind: Entry, Func: fn})
+	c.setRecorded(int(c.depth - 1))
+	t.record(Event{PID: c.PID, Depth: int(c.rdepth), Kind: Entry, Func: fn})
 	c.rdepth++
 }
 
@@ -335,12 +376,12 @@ func (t *Tracer) exit(c *Cursor, fn string) {
 		return
 	}
 	c.depth--
-	if c.rdepth == 0 || !c.takeRecorded(c.depth) {
+	if c.rdepth == 0 || !c.takeRecorded(int(c.depth)) {
 		return
 	}
 	c.rdepth--
 	if t.state.Load() < 0 {
-		t.record(Event{PID: c.PID, Depth: c.rdepth, Kind: Return, Func: fn})
+		t.record(Event{PID: c.PID, Depth: int(c.rdepth), Kind: Return, Func: fn})
 	}
 }
 
@@ -366,7 +407,7 @@ func (t *Tracer) Comment(c *Cursor, text string) {
 
 func (t *Tracer) leaf(s int64, c *Cursor, k Kind, text string) {
 	if admits(s, c.PID) {
-		t.record(Event{PID: c.PID, Depth: c.rdepth, Kind: k, Func: text})
+		t.record(Event{PID: c.PID, Depth: int(c.rdepth), Kind: k, Func: text})
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 // last put destroys them.
 func ExampleCopyIPCs() {
 	env := &ns.Env{Refs: refcount.NewDomain(refcount.Linux419), Trace: trace.New()}
-	ctx := &ns.Ctx{Env: env}
+	ctx := ns.NewCtx(env, 0)
 	users := userns.NewGlobals(env, 1000)
 	root := new(userns.Cred)
 	userns.InitCred(root, users)
@@ -48,7 +48,7 @@ func ExampleCopyIPCs() {
 func ExampleMsgget() {
 	for _, fl := range []refcount.Flavour{refcount.Linux419, refcount.Mainline} {
 		env := &ns.Env{Refs: refcount.NewDomain(fl), Trace: trace.New(), Flavour: fl}
-		ctx := &ns.Ctx{Env: env}
+		ctx := ns.NewCtx(env, 0)
 		users := userns.NewGlobals(env, 1000)
 		root := new(userns.Cred)
 		userns.InitCred(root, users)
@@ -72,7 +72,7 @@ func ExampleMsgget() {
 // set; times print 0 in the simulator.
 func ExampleNamespace_Sysvipc() {
 	env := &ns.Env{Refs: refcount.NewDomain(refcount.Linux419), Trace: trace.New()}
-	ctx := &ns.Ctx{Env: env}
+	ctx := ns.NewCtx(env, 0)
 	users := userns.NewGlobals(env, 1000)
 	root := new(userns.Cred)
 	userns.InitCred(root, users)

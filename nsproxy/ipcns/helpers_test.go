@@ -33,7 +33,7 @@ func newFix(t testing.TB, fl refcount.Flavour) *fix {
 	t.Helper()
 	env := &ns.Env{Refs: refcount.NewDomain(fl), Trace: trace.New(), Flavour: fl}
 	ug := userns.NewGlobals(env, maxThreads)
-	f := &fix{env: env, ctx: &ns.Ctx{Env: env}, ug: ug, g: ipcns.NewGlobals(env, ug), root: new(userns.Cred)}
+	f := &fix{env: env, ctx: ns.NewCtx(env, 0), ug: ug, g: ipcns.NewGlobals(env, ug), root: new(userns.Cred)}
 	userns.InitCred(f.root, ug)
 	// Runs after every cleanup registered later (the creds' puts): by then
 	// the test must have put every namespace it made.

@@ -23,7 +23,7 @@ func TestConcurrent(t *testing.T) {
 		var wg sync.WaitGroup
 		for w := range 6 {
 			wg.Go(func() {
-				ctx := &ns.Ctx{Env: f.env} // each task has its own
+				ctx := ns.NewCtx(f.env, 0) // each task has its own
 				for i := range 200 {
 					key := int32(w*1000 + i%10 + 1)
 					switch w % 3 {
@@ -44,7 +44,7 @@ func TestConcurrent(t *testing.T) {
 			})
 		}
 		wg.Go(func() {
-			ctx := &ns.Ctx{Env: f.env}
+			ctx := ns.NewCtx(f.env, 0)
 			for range 200 {
 				for _, k := range []ipcns.Kind{ipcns.SEM, ipcns.MSG, ipcns.SHM} {
 					_ = n.Sysvipc(k, f.ug.Init)

@@ -20,7 +20,7 @@ import (
 // key 0. The last detach (shm_close → shm_destroy) is simulated the same way.
 func TestShmRmidAttached(t *testing.T) {
 	env := &ns.Env{Refs: refcount.NewDomain(refcount.Linux419), Trace: trace.New()}
-	ctx := &ns.Ctx{Env: env}
+	ctx := ns.NewCtx(env, 0)
 	ug := userns.NewGlobals(env, 1000)
 	root := new(userns.Cred)
 	userns.InitCred(root, ug)

@@ -17,7 +17,7 @@ import (
 // private to it while the host's still arrive.
 func ExampleCopyMntNS() {
 	env := &ns.Env{Refs: refcount.NewDomain(refcount.Linux419), Trace: trace.New()}
-	ctx := &ns.Ctx{Env: env}
+	ctx := ns.NewCtx(env, 0)
 	users := userns.NewGlobals(env, 1000)
 	var root userns.Cred
 	userns.InitCred(&root, users)

@@ -65,7 +65,7 @@ func newFix(t testing.TB, fl refcount.Flavour, cfg mntns.Config) *fix {
 	require.NoError(t, err)
 	root := new(userns.Cred)
 	userns.InitCred(root, ug)
-	return &fix{env: env, ctx: &ns.Ctx{Env: env}, ug: ug, g: g, root: root}
+	return &fix{env: env, ctx: ns.NewCtx(env, 0), ug: ug, g: g, root: root}
 }
 
 // user returns an unprivileged cred (uid/gid 1000, no capabilities) in
@@ -88,7 +88,7 @@ func (f *fix) inUserNS(t testing.TB, parent *userns.Cred) *userns.Cred {
 }
 
 // ctxAs is "current" for a task with euid uid (the ucount charge goes to it).
-func (f *fix) ctxAs(uid uint32) *ns.Ctx { return &ns.Ctx{Env: f.env, EUID: uid} }
+func (f *fix) ctxAs(uid uint32) *ns.Ctx { return ns.NewCtx(f.env, uid) }
 
 // unshare makes a new mount namespace from old owned by owner, as
 // unshare(CLONE_NEWNS) does.

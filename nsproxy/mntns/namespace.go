@@ -153,7 +153,7 @@ func NewGlobals(env *ns.Env, ug *userns.Globals, cfg Config) (*Globals, error) {
 		max = DefaultMountMax
 	}
 	g.mountMax.Store(max)
-	ctx := &ns.Ctx{Env: env} // the boot CPU: euid 0
+	ctx := ns.NewCtx(env, 0) // the boot CPU: euid 0
 
 	// init_mount_tree: vfs_kern_mount(rootfs, 0, "rootfs", NULL).
 	sb, _ := g.newSuper("rootfs", 0, 0, "")

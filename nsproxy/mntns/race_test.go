@@ -28,7 +28,7 @@ func TestConcurrentNamespaces(t *testing.T) {
 			stop := make(chan struct{})
 			for range workers {
 				wg.Go(func() {
-					ctx := &ns.Ctx{Env: f.env}
+					ctx := ns.NewCtx(f.env, 0)
 					for range rounds {
 						n, remap, err := mntns.CopyMntNS(ctx, uapi.CLONE_NEWNS, f.ug.Init, f.g.Init)
 						if err != nil {
@@ -58,7 +58,7 @@ func TestConcurrentNamespaces(t *testing.T) {
 				})
 			}
 			wg.Go(func() { // the host
-				ctx := &ns.Ctx{Env: f.env}
+				ctx := ns.NewCtx(f.env, 0)
 				for range 40 {
 					if err := mntns.MountFS(ctx, f.root, f.g.Init, "h", "/tmp/x", "tmpfs", 0, ""); err != nil {
 						t.Error(err)

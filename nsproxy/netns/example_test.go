@@ -23,7 +23,7 @@ func boot() (*ns.Ctx, *netns.Globals, *userns.Globals, *userns.Cred) {
 	}
 	root := new(userns.Cred)
 	userns.InitCred(root, ug)
-	return &ns.Ctx{Env: env}, g, ug, root
+	return ns.NewCtx(env, 0), g, ug, root
 }
 
 // unshare(CLONE_NEWNET) gives a namespace holding only a loopback device,

@@ -35,7 +35,7 @@ func newFix(t testing.TB, fl refcount.Flavour) *fix {
 	env.Inums.Alloc() // the initial mount namespace's 4026531840, as at boot
 	g, err := netns.NewGlobals(env, ug, initNetInum, netns.DefaultBootDevices())
 	require.NoError(t, err)
-	f := &fix{env: env, ctx: &ns.Ctx{Env: env}, ug: ug, g: g, root: new(userns.Cred)}
+	f := &fix{env: env, ctx: ns.NewCtx(env, 0), ug: ug, g: g, root: new(userns.Cred)}
 	userns.InitCred(f.root, ug)
 	return f
 }
@@ -67,7 +67,7 @@ func (f *fix) userRoot(t testing.TB) (*userns.Cred, *netns.Namespace) {
 	t.Helper()
 	c := userns.PrepareCreds(f.ctx, f.unpriv(t), nil)
 	require.NoError(t, userns.CreateUserNS(f.ctx, c))
-	ctx := &ns.Ctx{Env: f.env, EUID: c.EUID}
+	ctx := ns.NewCtx(f.env, c.EUID)
 	n, err := netns.CopyNetNS(ctx, uapi.CLONE_NEWNET, c.UserNS(), f.g.Init)
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Put(f.ctx) })

@@ -80,7 +80,7 @@ func NewGlobals(env *ns.Env, ug *userns.Globals, initInum uint32, bootDevs []Dev
 	n.passive.Init(env.Refs, n, 1)
 	n.InitCommon(ns.NET, initInum)
 	g.Init = n
-	ctx := &ns.Ctx{Env: env}
+	ctx := ns.NewCtx(env, 0)
 	g.loopbackNetInit(ctx, n)
 	g.rtnl.Lock()
 	defer g.rtnlUnlock()

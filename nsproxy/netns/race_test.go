@@ -26,7 +26,7 @@ func TestConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
-			ctx := &ns.Ctx{Env: f.env}
+			ctx := ns.NewCtx(f.env, 0)
 			h, c := fmt.Sprintf("h%d", w), fmt.Sprintf("c%d", w)
 			for range rounds {
 				mine, err := netns.CopyNetNS(ctx, uapi.CLONE_NEWNET, f.ug.Init, f.g.Init)

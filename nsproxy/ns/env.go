@@ -76,20 +76,27 @@ func (e *Env) Mainline() bool { return e.Flavour == refcount.Mainline }
 // (CLONE_VM children stay, execve switches) rather than 5.6's.
 func (e *Env) TimeNSExecSwitch() bool { return e.Mainline() && !e.TimeNSStrict }
 
-// Ctx is "current" as the namespace code sees it: the Kernel's Env and the
-// calling task's trace cursor. Each task embeds one Ctx; only that task's
-// own syscalls use it, so it needs no lock.
+// Ctx is "current" as the namespace code sees it: the Kernel's Env, the
+// calling task's trace cursor (bound to the Env's tracer, so ctx.Enter,
+// ctx.Exit and ctx.Mark record kernel functions and cost nearly nothing
+// while tracing is off) and its euid. Each task embeds one Ctx; only that
+// task's own syscalls use it, so it needs no lock. Build one with NewCtx or
+// Init: a Ctx whose cursor is not bound panics at its first Enter.
 type Ctx struct {
-	Env  *Env
-	Cur  trace.Cursor
+	Env *Env
+	trace.Cursor
 	EUID uint32 // current_euid(): kept equal to the task's cred euid by commit_creds
 }
 
-// Enter records entry to kernel function fn in the tracer (free when tracing is off).
-func (c *Ctx) Enter(fn string) { c.Env.Trace.Enter(&c.Cur, fn) }
+// NewCtx returns a Ctx for env running as euid.
+func NewCtx(env *Env, euid uint32) *Ctx {
+	c := new(Ctx)
+	c.Init(env, euid)
+	return c
+}
 
-// Exit records the return from fn.
-func (c *Ctx) Exit(fn string) { c.Env.Trace.Exit(&c.Cur, fn) }
-
-// Mark records a call to fn that has no traced body.
-func (c *Ctx) Mark(fn string) { c.Env.Trace.Mark(&c.Cur, fn) }
+// Init makes c a fresh Ctx for env running as euid (call depth 0).
+func (c *Ctx) Init(env *Env, euid uint32) {
+	*c = Ctx{Env: env, EUID: euid}
+	c.Bind(env.Trace)
+}

@@ -47,7 +47,7 @@ func BenchmarkAllocFreePidParallel(b *testing.B) {
 	keep := f.alloc(b, l1)
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
-		ctx := &ns.Ctx{Env: f.env}
+		ctx := ns.NewCtx(f.env, 0)
 		for pb.Next() {
 			p, err := pidns.AllocPid(ctx, l1)
 			if err != nil {

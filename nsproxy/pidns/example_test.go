@@ -16,7 +16,7 @@ import (
 // container. The process at level 2 owns three numbers.
 func ExampleAllocPid() {
 	env := &ns.Env{Refs: refcount.NewDomain(refcount.Linux419), Trace: trace.New()}
-	ctx := &ns.Ctx{Env: env}
+	ctx := ns.NewCtx(env, 0)
 	users := userns.NewGlobals(env, 1000)
 	g := pidns.NewGlobals(env, users, 0)
 

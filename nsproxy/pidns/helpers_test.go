@@ -31,7 +31,7 @@ func newFix(t testing.TB, fl refcount.Flavour, pidMax int) *fix {
 	t.Helper()
 	env := &ns.Env{Refs: refcount.NewDomain(fl), Trace: trace.New(), Flavour: fl}
 	ug := userns.NewGlobals(env, maxThreads)
-	f := &fix{env: env, ctx: &ns.Ctx{Env: env}, ug: ug, g: pidns.NewGlobals(env, ug, pidMax)}
+	f := &fix{env: env, ctx: ns.NewCtx(env, 0), ug: ug, g: pidns.NewGlobals(env, ug, pidMax)}
 	f.initPid = f.alloc(t, f.g.Init)
 	require.Equal(t, int32(1), f.initPid.GlobalNr())
 	f.initPid.Attach("init")

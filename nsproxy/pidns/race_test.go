@@ -35,7 +35,7 @@ func TestConcurrentAllocFree(t *testing.T) {
 			var wg sync.WaitGroup
 			for w := range workers {
 				wg.Go(func() {
-					ctx := &ns.Ctx{Env: f.env}
+					ctx := ns.NewCtx(f.env, 0)
 					n := levels[w%len(levels)]
 					for i := range each {
 						p, err := pidns.AllocPid(ctx, n)
@@ -58,7 +58,7 @@ func TestConcurrentAllocFree(t *testing.T) {
 				})
 			}
 			wg.Go(func() {
-				ctx := &ns.Ctx{Env: f.env}
+				ctx := ns.NewCtx(f.env, 0)
 				for range 100 {
 					c, err := pidns.CopyPidNS(ctx, uapi.CLONE_NEWPID, f.ug.Init, nss[0], nss[0])
 					if err != nil {
@@ -104,7 +104,7 @@ func TestConcurrentAllocFree(t *testing.T) {
 
 			for w := range got {
 				wg.Go(func() {
-					ctx := &ns.Ctx{Env: f.env}
+					ctx := ns.NewCtx(f.env, 0)
 					for _, p := range got[w] {
 						pidns.FreePid(ctx, p, nil)
 					}
@@ -127,7 +127,7 @@ func TestConcurrentRefs(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
-			ctx := &ns.Ctx{Env: f.env}
+			ctx := ns.NewCtx(f.env, 0)
 			for range 1000 {
 				l1.Get()
 				q := l1.FindGetPid(1)

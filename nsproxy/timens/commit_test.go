@@ -297,7 +297,7 @@ func TestConcurrentWritesAndCommit(t *testing.T) {
 	)
 	for w := range 8 {
 		wg.Go(func() {
-			ctx := &ns.Ctx{Env: f.env} // each task has its own ctx
+			ctx := ns.NewCtx(f.env, 0) // each task has its own ctx
 			for i := range 50 {
 				v := w*1000 + i
 				text := []byte("monotonic " + itoa(v) + " 0\nboottime " + itoa(v) + " 0")
@@ -324,7 +324,7 @@ func TestConcurrentWritesAndCommit(t *testing.T) {
 			}
 		})
 	}
-	wg.Go(func() { timens.Commit(&ns.Ctx{Env: f.env}, n) })
+	wg.Go(func() { timens.Commit(ns.NewCtx(f.env, 0), n) })
 	wg.Wait()
 	readers.Wait()
 	require.True(t, n.Frozen())

@@ -19,7 +19,7 @@ func boot() (*ns.Ctx, *userns.Globals, *timens.Globals, *userns.Cred) {
 	users := userns.NewGlobals(env, 1000)
 	root := new(userns.Cred)
 	userns.InitCred(root, users)
-	return &ns.Ctx{Env: env}, users, timens.NewGlobals(env, users), root
+	return ns.NewCtx(env, 0), users, timens.NewGlobals(env, users), root
 }
 
 // copy_time_ns without CLONE_NEWTIME shares the old namespace; with it,

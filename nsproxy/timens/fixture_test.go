@@ -26,7 +26,7 @@ type fix struct {
 func newFix(t testing.TB) *fix {
 	t.Helper()
 	f := &fix{env: &ns.Env{Refs: refcount.NewDomain(refcount.Mainline), Trace: trace.New(), Flavour: refcount.Mainline}}
-	f.ctx = &ns.Ctx{Env: f.env}
+	f.ctx = ns.NewCtx(f.env, 0)
 	f.users = userns.NewGlobals(f.env, 1000)
 	f.g = timens.NewGlobals(f.env, f.users)
 	userns.InitCred(&f.root, f.users)

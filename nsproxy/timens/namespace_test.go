@@ -91,7 +91,7 @@ func TestCloneTimeNSOwnedByChildUserNS(t *testing.T) {
 	f := newFix(t)
 	alice := f.user(&f.root, 1000, 0)
 	inside := f.inUserNS(t, alice)
-	ctx := &ns.Ctx{Env: f.env, EUID: 1000}
+	ctx := ns.NewCtx(f.env, 1000)
 	n, err := timens.CopyTimeNS(ctx, uapi.CLONE_NEWTIME, inside.UserNS(), f.g.Init)
 	require.NoError(t, err)
 	assert.Same(t, inside.UserNS(), n.UserNS())
@@ -119,7 +119,7 @@ func TestCloneTimeNSErrors(t *testing.T) {
 			alice := f.user(&f.root, 1000, 0)
 			inside := f.inUserNS(t, alice)
 			f.users.SetUcountMax(f.users.Init, userns.UCOUNT_TIME_NAMESPACES, 0)
-			return &ns.Ctx{Env: f.env, EUID: 1000}, inside.UserNS(), func() { inside.Put(f.ctx); alice.Put(f.ctx) }
+			return ns.NewCtx(f.env, 1000), inside.UserNS(), func() { inside.Put(f.ctx); alice.Put(f.ctx) }
 		}, uapi.ENOSPC},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

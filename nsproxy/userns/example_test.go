@@ -15,7 +15,7 @@ import (
 // of the namespace, once inside it, has the full set there and nothing outside.
 func ExampleCapCapable() {
 	env := &ns.Env{Refs: refcount.NewDomain(refcount.Linux419), Trace: trace.New()}
-	ctx := &ns.Ctx{Env: env}
+	ctx := ns.NewCtx(env, 0)
 	g := userns.NewGlobals(env, 1000)
 	var root userns.Cred
 	userns.InitCred(&root, g)

@@ -674,7 +674,7 @@ func TestMapWriteConcurrent(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ctx := &ns.Ctx{Env: w.env}
+			ctx := ns.NewCtx(w.env, 0)
 			_, err := MapWrite(ctx, a, UIDMap, inA, inA, 0, []byte("0 1000 1"))
 			if err == nil {
 				mu.Lock()
@@ -688,7 +688,7 @@ func TestMapWriteConcurrent(t *testing.T) {
 	wg.Add(1)
 	go func() { // setgroups then gid_map, racing with the uid_map writers
 		defer wg.Done()
-		ctx := &ns.Ctx{Env: w.env}
+		ctx := ns.NewCtx(w.env, 0)
 		_, err := SetgroupsWrite(ctx, a, inA, 0, []byte("deny"))
 		assert.NoError(t, err)
 		_, err = MapWrite(ctx, a, GIDMap, inA, inA, 0, []byte("0 1000 1"))

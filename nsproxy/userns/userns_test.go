@@ -25,7 +25,7 @@ type usernsFix struct {
 func newUsernsFix(t *testing.T, maxThreads int) *usernsFix {
 	t.Helper()
 	f := &usernsFix{env: &ns.Env{Refs: refcount.NewDomain(refcount.Linux419), Trace: trace.New()}}
-	f.ctx = &ns.Ctx{Env: f.env}
+	f.ctx = ns.NewCtx(f.env, 0)
 	f.g = NewGlobals(f.env, maxThreads)
 	InitCred(&f.root, f.g)
 	return f

@@ -17,7 +17,7 @@ import (
 // namespace. Changing the copy's nodename leaves the original alone.
 func ExampleCopyUTSName() {
 	env := &ns.Env{Refs: refcount.NewDomain(refcount.Linux419), Trace: trace.New()}
-	ctx := &ns.Ctx{Env: env}
+	ctx := ns.NewCtx(env, 0)
 	users := userns.NewGlobals(env, 1000)
 	g := utsns.NewGlobals(env, users, "4.19.13", "#1 SMP", "x86_64")
 	fmt.Println(g.Init.Link(), "count", g.Init.Count())

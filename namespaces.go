@@ -52,7 +52,7 @@ func (k *Kernel) Namespaces() []NSInfo {
 			add(n)
 		}
 	}
-	tasks := k.Tasks()
+	tasks := k.TasksLocked()
 	out := make([]NSInfo, 0, len(all))
 	for _, n := range all {
 		c := n.NS()

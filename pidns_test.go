@@ -179,7 +179,9 @@ func TestPidNSZapRace(t *testing.T) {
 			// after the zap every fork must fail with ENOMEM.
 			loop := func(tk *task.Task, forks *int) error {
 				for range rounds {
+					k.Lock() // the pid table is read under the big kernel lock
 					zapped := n.PidAllocated()&pidns.PIDNS_ADDING == 0
+					k.Unlock()
 					c, err := tk.Fork()
 					switch {
 					case errors.Is(err, uapi.ESRCH):

@@ -37,7 +37,7 @@ func (k *Kernel) Snapshot() Snapshot {
 	defer k.Unlock()
 	var l []string
 	add := func(format string, a ...any) { l = append(l, fmt.Sprintf(format, a...)) }
-	for _, t := range k.Tasks() {
+	for _, t := range k.TasksLocked() {
 		p := t.NSProxy()
 		nsp := "-"
 		host := "-"
@@ -144,7 +144,7 @@ func (k *Kernel) Check() error {
 			files = append(files, v)
 		}
 	}
-	tasks := k.Tasks()
+	tasks := k.TasksLocked()
 	var errs []string
 	expect := func(what string, got, want int64) {
 		if got != want {

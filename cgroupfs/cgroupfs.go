@@ -324,7 +324,7 @@ func (f cgFile) lookup(w *task.Task) cgroup.ProcsLookup {
 			return nil, uapi.Err("write", uapi.ESRCH, "no such process", "cgroup_procs_write_start")
 		}
 		out := []cgroup.Member{leader}
-		for _, o := range f.fs.k.Tasks() {
+		for _, o := range f.fs.k.TasksLocked() {
 			if o != leader && o.TGID() == leader.TGID() && o.State() == task.Running {
 				out = append(out, o)
 			}

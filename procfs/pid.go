@@ -105,7 +105,7 @@ func (d taskDir) Readdir(*task.Task) ([]string, error) {
 		return nil, nil
 	}
 	names := []string{nrString(leader.PidIn(d.ns))}
-	for _, th := range d.t.Kernel().Tasks() {
+	for _, th := range d.t.Kernel().TasksLocked() {
 		if th != leader && th.GroupLeader() == leader && th.State() != task.Dead {
 			names = append(names, nrString(th.PidIn(d.ns)))
 		}

@@ -238,7 +238,7 @@ func (k *Kernel) otherLiveThreadsLocked(t *Task) []*Task {
 		return nil
 	}
 	var s []*Task
-	for _, p := range k.Tasks() {
+	for _, p := range k.TasksLocked() {
 		if p != t && p.tgid == t.tgid && State(p.state.Load()) == Running {
 			s = append(s, p)
 		}

@@ -74,7 +74,7 @@ func (t *Task) Setsid() (int32, error) {
 // isPgrpIDLocked reports whether some group uses p as its process group
 // (pid_task(pid, PIDTYPE_PGID) in ksys_setsid).
 func (k *Kernel) isPgrpIDLocked(p *pidns.Pid) bool {
-	for _, o := range k.Tasks() {
+	for _, o := range k.TasksLocked() {
 		if o.groupLeader == o && State(o.state.Load()) != Dead && o.signal.pgrp == p {
 			return true
 		}

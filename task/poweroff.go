@@ -17,7 +17,7 @@ func (k *Kernel) PowerOff() {
 		return
 	}
 	k.tasklist.Unlock()
-	for _, t := range k.Tasks() {
+	for _, t := range k.TasksLocked() {
 		if t == k.init {
 			continue
 		}
@@ -26,7 +26,7 @@ func (k *Kernel) PowerOff() {
 		}
 	}
 	// Reap every zombie, as init (or the dead parents' reaper) would.
-	for _, t := range k.Tasks() {
+	for _, t := range k.TasksLocked() {
 		if t == k.init {
 			continue
 		}

@@ -62,7 +62,7 @@ func (t *Task) doKill(pid int32, sig uapi.Signal) error {
 		}
 		targets = append(targets, p.groupLeader)
 	case pid == -1:
-		for _, p := range t.k.Tasks() {
+		for _, p := range t.k.TasksLocked() {
 			if p.groupLeader == p && State(p.state.Load()) == Running && p.tgid != t.tgid && p.thread.Nr(active) > 1 {
 				targets = append(targets, p)
 			}
@@ -77,7 +77,7 @@ func (t *Task) doKill(pid int32, sig uapi.Signal) error {
 				grp = p.thread
 			}
 		}
-		for _, p := range t.k.Tasks() {
+		for _, p := range t.k.TasksLocked() {
 			if grp != nil && p.groupLeader == p && State(p.state.Load()) == Running && p.signal.pgrp == grp && p.thread.Nr(active) != 0 {
 				targets = append(targets, p)
 			}
@@ -136,7 +136,7 @@ func (t *Task) sendSignal(p *Task, sig uapi.Signal) {
 		}
 	}
 	// The whole thread group dies (complete_signal → zap_other_threads).
-	for _, th := range t.k.Tasks() {
+	for _, th := range t.k.TasksLocked() {
 		if th.tgid == p.tgid && th != t && State(th.state.Load()) == Running {
 			th.kill(sig)
 		}

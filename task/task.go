@@ -175,14 +175,26 @@ func NewKernel(p Params) (*Kernel, error) {
 // Init returns init_task's user-space successor, pid 1.
 func (k *Kernel) Init() *Task { return k.init }
 
-// Task returns the task with global pid pid, alive or zombie, or nil.
+// Task returns the task with global pid pid, alive or zombie, or nil. It
+// takes the big kernel lock (the pid table is guarded by it).
 func (k *Kernel) Task(pid int32) *Task {
+	k.Lock()
+	defer k.Unlock()
 	t, _ := k.PidNS.Init.FindTask(int(pid)).(*Task)
 	return t
 }
 
-// Tasks returns every task (alive or zombie) in global pid order.
+// Tasks returns every task (alive or zombie) in global pid order. It takes
+// the big kernel lock; code that already holds it (a file operation inside
+// a syscall) calls TasksLocked.
 func (k *Kernel) Tasks() []*Task {
+	k.Lock()
+	defer k.Unlock()
+	return k.TasksLocked()
+}
+
+// TasksLocked is Tasks for a caller holding the big kernel lock.
+func (k *Kernel) TasksLocked() []*Task {
 	pids := k.PidNS.Init.AppendPids(nil)
 	out := make([]*Task, 0, len(pids))
 	for _, p := range pids {

@@ -114,18 +114,18 @@ func (p *Pid) Put(ctx *ns.Ctx) {
 // then return it. The pid package never looks inside task.
 func (p *Pid) Attach(task any) {
 	g := p.Namespace().g
-	g.mu.Lock()
+	g.mu.Lock(g.env)
 	p.task = task
-	g.mu.Unlock()
+	g.mu.Unlock(g.env)
 }
 
 // Detach clears the task link (detach_pid's hlist_del). Giving the numbers
 // back is FreePid's job, which the caller runs once no task uses the pid.
 func (p *Pid) Detach() {
 	g := p.Namespace().g
-	g.mu.Lock()
+	g.mu.Lock(g.env)
 	p.task = nil
-	g.mu.Unlock()
+	g.mu.Unlock(g.env)
 }
 
 // Task mirrors pid_task(pid, PIDTYPE_PID): the linked task or nil.
@@ -134,8 +134,8 @@ func (p *Pid) Task() any {
 		return nil
 	}
 	g := p.Namespace().g
-	g.mu.Lock()
-	defer g.mu.Unlock()
+	g.mu.Lock(g.env)
+	defer g.mu.Unlock(g.env)
 	return p.task
 }
 
@@ -215,12 +215,12 @@ func AllocPidSetTID(ctx *ns.Ctx, n *Namespace, task any, dst *Pid, setTID []int3
 				return nil, err
 			}
 		}
-		g.mu.Lock()
+		g.mu.Lock(g.env)
 		var nr int32
 		if k := n.level - i; k < len(setTID) {
 			nr = setTID[k]
 			if tmp.idr.taken(nr) {
-				g.mu.Unlock()
+				g.mu.Unlock(g.env)
 				g.unwindAlloc(n, nums, i)
 				return nil, uapi.Err("clone3", uapi.EEXIST, "set_tid "+strconv.Itoa(int(nr))+" is in use in "+tmp.Link(), "alloc_pid")
 			}
@@ -233,13 +233,13 @@ func AllocPidSetTID(ctx *ns.Ctx, n *Namespace, task any, dst *Pid, setTID []int3
 			nr = tmp.idr.allocCyclic(pidMin, g.limit(tmp))
 		}
 		if nr < 0 {
-			g.mu.Unlock()
+			g.mu.Unlock(g.env)
 			g.unwindAlloc(n, nums, i)
 			return nil, uapi.Err("alloc_pid", uapi.EAGAIN,
 				"no free pid number below pid_max in "+tmp.Link(), "alloc_pid")
 		}
 		if i > 0 {
-			g.mu.Unlock()
+			g.mu.Unlock(g.env)
 		}
 		nums[i] = UPID{Nr: nr, NS: tmp}
 		tmp = tmp.parent
@@ -255,7 +255,7 @@ func AllocPidSetTID(ctx *ns.Ctx, n *Namespace, task any, dst *Pid, setTID []int3
 	ctx.Env.Refs.Track(&p.node, p)
 
 	if n.pidAllocated&PIDNS_ADDING == 0 {
-		g.mu.Unlock()
+		g.mu.Unlock(g.env)
 		ctx.Env.Refs.Untrack(&p.node)
 		n.Put(ctx)
 		g.unwindAlloc(n, nums, -1)
@@ -268,7 +268,7 @@ func AllocPidSetTID(ctx *ns.Ctx, n *Namespace, task any, dst *Pid, setTID []int3
 		u.NS.pidAllocated++
 	}
 	p.task = task
-	g.mu.Unlock()
+	g.mu.Unlock(g.env)
 	return p, nil
 }
 
@@ -280,14 +280,14 @@ func AllocPidSetTID(ctx *ns.Ctx, n *Namespace, task any, dst *Pid, setTID []int3
 // simulator removes each from its own namespace's IDR, as the reference
 // (§4.8) and later kernels do.
 func (g *Globals) unwindAlloc(n *Namespace, nums []UPID, failed int) {
-	g.mu.Lock()
+	g.mu.Lock(g.env)
 	for i := failed + 1; i <= n.level; i++ {
 		nums[i].NS.idr.remove(nums[i].Nr)
 	}
 	if n.pidAllocated == PIDNS_ADDING {
 		n.idr.next = 0 // idr_set_cursor(&ns->idr, 0)
 	}
-	g.mu.Unlock()
+	g.mu.Unlock(g.env)
 }
 
 // FreePid mirrors free_pid (kernel/pid.c), which detach_pid calls once no task
@@ -305,7 +305,7 @@ func FreePid(ctx *ns.Ctx, p *Pid, wake func(*Namespace)) {
 	nums := p.nums()
 	g := nums[0].NS.g
 	var woken uint64 // bit i: wake nums[i].NS (MAX_PID_NS_LEVEL+1 <= 64 levels)
-	g.mu.Lock()
+	g.mu.Lock(g.env)
 	for i, u := range nums {
 		n := u.NS
 		n.pidAllocated--
@@ -321,7 +321,7 @@ func FreePid(ctx *ns.Ctx, p *Pid, wake func(*Namespace)) {
 		n.idr.remove(u.Nr)
 	}
 	p.task = nil // the last task detached (detach_pid → free_pid)
-	g.mu.Unlock()
+	g.mu.Unlock(g.env)
 	for woken != 0 && wake != nil {
 		i := bits.TrailingZeros64(woken)
 		woken &^= 1 << uint(i)
@@ -375,8 +375,8 @@ func (d *idr) taken(nr int32) bool {
 // pidMaxOf reads the limit of tmp outside pidmap_lock (READ_ONCE in
 // alloc_pid's set_tid check).
 func (g *Globals) pidMaxOf(tmp *Namespace) int32 {
-	g.mu.Lock()
-	defer g.mu.Unlock()
+	g.mu.Lock(g.env)
+	defer g.mu.Unlock(g.env)
 	return g.limit(tmp)
 }
 

@@ -2,7 +2,6 @@ package pidns
 
 import (
 	"strconv"
-	"sync"
 	"sync/atomic"
 
 	"github.com/kernsim/kernsim/nsproxy/ns"
@@ -40,7 +39,9 @@ type Globals struct {
 	// mu is pidmap_lock: it guards every namespace's IDR (numbers, cursor),
 	// pid_allocated and child_reaper, every Pid's task link, and pid_max.
 	// It is a leaf lock apart from the refcount registry and warning log.
-	mu     sync.Mutex
+	// In a Kernel (a serialised Env) the big kernel lock stands in for it:
+	// readers outside a syscall take Kernel.Lock.
+	mu     ns.KLock
 	pidMax int32
 
 	env *ns.Env
@@ -88,8 +89,8 @@ func (g *Globals) limit(n *Namespace) int32 {
 
 // PidMax reads init_pid_ns's pid_max (the global one in 4.19).
 func (g *Globals) PidMax() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
+	g.mu.Lock(g.env)
+	defer g.mu.Unlock(g.env)
 	return int(g.limit(g.Init))
 }
 
@@ -107,8 +108,8 @@ func (g *Globals) SetPidMax(n int) error {
 // new namespace starts at PID_MAX_LIMIT; its ancestors' limits still bound
 // its processes' numbers at their own levels).
 func (n *Namespace) PidMax() int {
-	n.g.mu.Lock()
-	defer n.g.mu.Unlock()
+	n.g.mu.Lock(n.g.env)
+	defer n.g.mu.Unlock(n.g.env)
 	return int(n.g.limit(n))
 }
 
@@ -123,8 +124,8 @@ func (n *Namespace) SetPidMax(v int) error {
 			strconv.Itoa(PID_MAX_MIN)+", "+strconv.Itoa(PID_MAX_LIMIT)+"]", "proc_dointvec_minmax")
 	}
 	g := n.g
-	g.mu.Lock()
-	defer g.mu.Unlock()
+	g.mu.Lock(g.env)
+	defer g.mu.Unlock(g.env)
 	switch {
 	case !g.env.Mainline():
 		g.pidMax = int32(v)
@@ -193,9 +194,9 @@ func (n *Namespace) Put(ctx *ns.Ctx) {
 func (n *Namespace) free(ctx *ns.Ctx) {
 	ctx.Enter("free_pid_ns")
 	ctx.Env.Inums.Free(n.Inum())
-	n.g.mu.Lock()
+	n.g.mu.Lock(n.g.env)
 	n.idr.destroy()
-	n.g.mu.Unlock()
+	n.g.mu.Unlock(n.g.env)
 	n.g.ug.Dec(n.ucounts, userns.UCOUNT_PID_NAMESPACES)
 	n.userNS.Put(ctx)
 	ctx.Env.Refs.Untrack(&n.node)
@@ -223,8 +224,8 @@ func (n *Namespace) IsInit() bool { return n.parent == nil }
 // PidAllocated reads pid_allocated: the number of published pids in the
 // namespace, OR-ed with PIDNS_ADDING while it accepts new processes.
 func (n *Namespace) PidAllocated() uint32 {
-	n.g.mu.Lock()
-	defer n.g.mu.Unlock()
+	n.g.mu.Lock(n.g.env)
+	defer n.g.mu.Unlock(n.g.env)
 	return n.pidAllocated
 }
 
@@ -252,8 +253,8 @@ type reaperBox struct{ task any }
 // namespace is n (pid_ns_ctl_handler): the IDR cursor minus one, so the last
 // number handed out, or -1 in a namespace that never allocated one.
 func (n *Namespace) LastPid() int {
-	n.g.mu.Lock()
-	defer n.g.mu.Unlock()
+	n.g.mu.Lock(n.g.env)
+	defer n.g.mu.Unlock(n.g.env)
 	return int(n.idr.next) - 1
 }
 
@@ -262,8 +263,8 @@ func (n *Namespace) LastPid() int {
 // [0, pid_max] (proc_dointvec_minmax with extra1 = 0, extra2 = pid_max), else
 // EINVAL. The CAP_SYS_ADMIN check in n's owner is the caller's.
 func (n *Namespace) SetLastPid(last int) error {
-	n.g.mu.Lock()
-	defer n.g.mu.Unlock()
+	n.g.mu.Lock(n.g.env)
+	defer n.g.mu.Unlock(n.g.env)
 	if last < 0 || last > int(n.g.limit(n)) {
 		return uapi.Err("write", uapi.EINVAL, "ns_last_pid "+strconv.Itoa(last)+" outside [0, pid_max]", "proc_dointvec_minmax")
 	}
@@ -276,16 +277,16 @@ func (n *Namespace) SetLastPid(last int) error {
 // takes no reference: the caller must hold something that keeps the pid
 // alive, or use FindGetPid.
 func (n *Namespace) FindPid(nr int) *Pid {
-	n.g.mu.Lock()
-	defer n.g.mu.Unlock()
+	n.g.mu.Lock(n.g.env)
+	defer n.g.mu.Unlock(n.g.env)
 	return n.idr.find(nr)
 }
 
 // FindGetPid mirrors find_get_pid for a caller whose active namespace is n
 // (get_pid(find_vpid(nr))): the pid with a new reference, or nil.
 func (n *Namespace) FindGetPid(nr int) *Pid {
-	n.g.mu.Lock()
-	defer n.g.mu.Unlock()
+	n.g.mu.Lock(n.g.env)
+	defer n.g.mu.Unlock(n.g.env)
 	p := n.idr.find(nr)
 	if p != nil {
 		p.Get()
@@ -296,8 +297,8 @@ func (n *Namespace) FindGetPid(nr int) *Pid {
 // FindTask mirrors find_task_by_pid_ns: the task linked to the pid numbered nr
 // in n (pid_task(find_pid_ns(nr, ns), PIDTYPE_PID)), or nil.
 func (n *Namespace) FindTask(nr int) any {
-	n.g.mu.Lock()
-	defer n.g.mu.Unlock()
+	n.g.mu.Lock(n.g.env)
+	defer n.g.mu.Unlock(n.g.env)
 	if p := n.idr.find(nr); p != nil {
 		return p.task
 	}
@@ -309,16 +310,16 @@ func (n *Namespace) FindTask(nr int) any {
 // number + 1 walks the namespace in pid order, as proc readdir and
 // zap_pid_ns_processes do.
 func (n *Namespace) FindGePid(nr int) *Pid {
-	n.g.mu.Lock()
-	defer n.g.mu.Unlock()
+	n.g.mu.Lock(n.g.env)
+	defer n.g.mu.Unlock(n.g.env)
 	return n.idr.getNext(nr)
 }
 
 // AppendPids appends n's published pids in ascending number order to dst.
 // It takes no references.
 func (n *Namespace) AppendPids(dst []*Pid) []*Pid {
-	n.g.mu.Lock()
-	defer n.g.mu.Unlock()
+	n.g.mu.Lock(n.g.env)
+	defer n.g.mu.Unlock(n.g.env)
 	for nr := 0; ; nr++ {
 		p := n.idr.getNext(nr)
 		if p == nil {
@@ -339,9 +340,9 @@ func (n *Namespace) RefCount() int64 { return n.Count() }
 // with ENOMEM and free_pid starts waking the reaper when 2 or 1 pids are left.
 func DisablePidAllocation(ctx *ns.Ctx, n *Namespace) {
 	ctx.Enter("disable_pid_allocation")
-	n.g.mu.Lock()
+	n.g.mu.Lock(n.g.env)
 	n.pidAllocated &^= PIDNS_ADDING
-	n.g.mu.Unlock()
+	n.g.mu.Unlock(n.g.env)
 	ctx.Exit("disable_pid_allocation")
 }
 

@@ -42,8 +42,9 @@ type Globals struct {
 	// masks, css lifecycle, css_set creation, migration).
 	mu sync.Mutex
 	// threadgroup is cgroup_threadgroup_rwsem: fork holds it for reading
-	// from CanFork to PostFork/CancelFork, migration for writing.
-	threadgroup sync.RWMutex
+	// from CanFork to PostFork/CancelFork, migration for writing; in a
+	// Kernel every holder is in a syscall, so the big kernel lock stands in.
+	threadgroup ns.KRWLock
 	// csetMu is css_set_lock: the css_set hash, cgrp_cset_links, task
 	// lists, nr_tasks, populated counters and migration list nodes.
 	csetMu sync.Mutex
@@ -375,10 +376,10 @@ func (g *Globals) NrCSSSets() int {
 // ThreadgroupChangeBegin mirrors cgroup_threadgroup_change_begin: fork takes
 // it before CgroupCanFork and releases it after PostFork or CancelFork, and
 // exit_signals around setting PF_EXITING, so no migration runs in between.
-func (g *Globals) ThreadgroupChangeBegin() { g.threadgroup.RLock() }
+func (g *Globals) ThreadgroupChangeBegin() { g.threadgroup.RLock(g.env) }
 
 // ThreadgroupChangeEnd mirrors cgroup_threadgroup_change_end.
-func (g *Globals) ThreadgroupChangeEnd() { g.threadgroup.RUnlock() }
+func (g *Globals) ThreadgroupChangeEnd() { g.threadgroup.RUnlock(g.env) }
 
 // Root mirrors struct cgroup_root: one hierarchy.
 type Root struct {

@@ -260,8 +260,8 @@ func (g *Globals) AttachTask(ctx *ns.Ctx, dst *Cgroup, tasks ...Member) error {
 	if dst.isDead() {
 		return uapi.Err("write", uapi.ENODEV, dst.label()+" was removed", "cgroup_kn_lock_live")
 	}
-	g.threadgroup.Lock()
-	defer g.threadgroup.Unlock()
+	g.threadgroup.Lock(g.env)
+	defer g.threadgroup.Unlock(g.env)
 	return g.attachTask(ctx, dst, tasks)
 }
 
@@ -272,8 +272,8 @@ func (g *Globals) updateDflCsses(ctx *ns.Ctx, cgrp *Cgroup) error {
 	ctx.Enter("cgroup_update_dfl_csses")
 	defer ctx.Exit("cgroup_update_dfl_csses")
 	mc := newMgctx()
-	g.threadgroup.Lock()
-	defer g.threadgroup.Unlock()
+	g.threadgroup.Lock(g.env)
+	defer g.threadgroup.Unlock(g.env)
 	g.csetMu.Lock()
 	cgrp.eachLiveDescendantPre(func(d *Cgroup) {
 		d.csetLinks.each(func(l *cgrpCsetLink) bool {

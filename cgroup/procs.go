@@ -59,8 +59,8 @@ func (g *Globals) procsWrite(ctx *ns.Ctx, dst *Cgroup, buf []byte, threadgroup b
 	if e != 0 || pid < 0 {
 		return 0, uapi.Err("write", uapi.EINVAL, "not a pid: "+string(strstrip(s)), "cgroup_procs_write_start")
 	}
-	g.threadgroup.Lock()
-	defer g.threadgroup.Unlock()
+	g.threadgroup.Lock(g.env)
+	defer g.threadgroup.Unlock(g.env)
 	tasks, err := lookup(int(pid), threadgroup)
 	if err != nil {
 		return 0, err

@@ -86,8 +86,7 @@ type filesStruct struct {
 // with a new reference. An empty table copies without allocating.
 func dupFD(d *refcount.Domain, old, dst *filesStruct) {
 	dst.count.Init(d, 1)
-	old.mu.Lock()
-	defer old.mu.Unlock()
+	// A reader of old's table under the big kernel lock (see filesStruct).
 	n := len(old.fds)
 	for n > 0 && old.fds[n-1] == nil {
 		n--
@@ -108,6 +107,9 @@ func dupFD(d *refcount.Domain, old, dst *filesStruct) {
 // putFiles mirrors put_files_struct: the last user closes every file.
 func putFiles(ctx *ns.Ctx, fs *filesStruct) {
 	if !fs.count.DecAndTest() {
+		return
+	}
+	if len(fs.fds) == 0 { // nothing to close: no write, so no file_lock
 		return
 	}
 	fs.mu.Lock()

@@ -23,3 +23,35 @@ func (l *KLock) Unlock(e *Env) {
 		l.mu.Unlock()
 	}
 }
+
+// KRWLock is KLock for a reader-writer lock (cgroup_threadgroup_rwsem and
+// the like): not taken under a serialised Env.
+type KRWLock struct{ mu sync.RWMutex }
+
+// Lock takes l for writing unless e is serialised.
+func (l *KRWLock) Lock(e *Env) {
+	if !e.Serial {
+		l.mu.Lock()
+	}
+}
+
+// Unlock releases a write lock taken by Lock with the same e.
+func (l *KRWLock) Unlock(e *Env) {
+	if !e.Serial {
+		l.mu.Unlock()
+	}
+}
+
+// RLock takes l for reading unless e is serialised.
+func (l *KRWLock) RLock(e *Env) {
+	if !e.Serial {
+		l.mu.RLock()
+	}
+}
+
+// RUnlock releases a read lock taken by RLock with the same e.
+func (l *KRWLock) RUnlock(e *Env) {
+	if !e.Serial {
+		l.mu.RUnlock()
+	}
+}

@@ -100,17 +100,17 @@ func (t *Task) exitNotify(status int) {
 	k := t.k
 	active := t.ActivePidNS()
 	if active.ChildReaper() == t {
-		k.tasklist.Lock()
+		k.tasklist.Lock(&k.Env)
 		others := k.otherLiveThreadsLocked(t)
 		if len(others) > 0 {
 			active.SetChildReaper(others[0])
 		}
-		k.tasklist.Unlock()
+		k.tasklist.Unlock(&k.Env)
 		if len(others) == 0 && !active.IsInit() {
 			t.zapPidNSProcesses(active)
 		}
 	}
-	k.tasklist.Lock()
+	k.tasklist.Lock(&k.Env)
 	reaper, _ := active.ChildReaper().(*Task)
 	if others := k.otherLiveThreadsLocked(t); len(others) > 0 {
 		reaper = others[0]
@@ -134,7 +134,7 @@ func (t *Task) exitNotify(status int) {
 		k.releaseTaskLocked(&t.ctx, t)
 	}
 	k.childExit.Broadcast()
-	k.tasklist.Unlock()
+	k.tasklist.Unlock(&k.Env)
 	if autoreap {
 		k.freeTask(&t.ctx, t)
 	}
@@ -155,9 +155,9 @@ func (t *Task) zapPidNSProcesses(n *pidns.Namespace) {
 	ctx.Enter("zap_pid_ns_processes")
 	defer ctx.Exit("zap_pid_ns_processes")
 	pidns.DisablePidAllocation(ctx, n)
-	t.k.tasklist.Lock()
+	t.k.tasklist.Lock(&t.k.Env)
 	t.signal.ignoreSIGCHLD = true
-	t.k.tasklist.Unlock()
+	t.k.tasklist.Unlock(&t.k.Env)
 	var victims []*Task
 	for _, p := range n.AppendPids(nil) {
 		if p.Nr(n) < 2 {
@@ -197,7 +197,7 @@ func (t *Task) kill(sig uapi.Signal) {
 func (t *Task) reapZombieChildren() {
 	k := t.k
 	for {
-		k.tasklist.Lock()
+		k.tasklist.Lock(&k.Env)
 		var z *Task
 		for c := t.children.head; c != nil; c = c.sibling.next {
 			if State(c.state.Load()) == Zombie && c.signal.nrThreads.Load() == 0 {
@@ -206,11 +206,11 @@ func (t *Task) reapZombieChildren() {
 			}
 		}
 		if z == nil {
-			k.tasklist.Unlock()
+			k.tasklist.Unlock(&k.Env)
 			return
 		}
 		k.releaseTaskLocked(&t.ctx, z)
-		k.tasklist.Unlock()
+		k.tasklist.Unlock(&k.Env)
 		k.freeTask(&t.ctx, z)
 	}
 }
@@ -263,7 +263,7 @@ func (t *Task) Wait(pid int32, options int) (int32, int, error) {
 	k := t.k
 	t.ctx.Enter("do_wait")
 	defer t.ctx.Exit("do_wait")
-	k.tasklist.Lock()
+	k.tasklist.Lock(&k.Env)
 	for {
 		found := false
 		// do_wait looks at the children of every thread of the group
@@ -283,7 +283,7 @@ func (t *Task) Wait(pid int32, options int) (int32, int, error) {
 					nr := c.thread.Nr(t.ActivePidNS()) // as the waiter's namespace sees it
 					t.ctx.Enter("release_task")
 					k.releaseTaskLocked(&t.ctx, c)
-					k.tasklist.Unlock()
+					k.tasklist.Unlock(&k.Env)
 					k.freeTask(&t.ctx, c)
 					t.ctx.Exit("release_task")
 					return nr, status, nil
@@ -291,20 +291,20 @@ func (t *Task) Wait(pid int32, options int) (int32, int, error) {
 			}
 		}
 		if !found {
-			k.tasklist.Unlock()
+			k.tasklist.Unlock(&k.Env)
 			return 0, 0, uapi.Err("wait4", uapi.ECHILD, "no such child", "do_wait")
 		}
 		if options&WNOHANG != 0 {
-			k.tasklist.Unlock()
+			k.tasklist.Unlock(&k.Env)
 			return 0, 0, nil
 		}
 		if sig := t.pendingKill.Load(); sig != 0 { // fatal_signal_pending, before sleeping
-			k.tasklist.Unlock()
+			k.tasklist.Unlock(&k.Env)
 			t.doExit(int(sig))
 			return 0, 0, uapi.Err("wait4", uapi.EINTR, "killed while waiting", "do_wait")
 		}
-		k.tasklist.Unlock()
+		k.tasklist.Unlock(&k.Env)
 		k.childExit.Wait() // sleeps without the big kernel lock
-		k.tasklist.Lock()
+		k.tasklist.Lock(&k.Env)
 	}
 }

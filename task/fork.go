@@ -177,10 +177,10 @@ func (t *Task) copyProcess(args kernelCloneArgs) (*Task, error) {
 		return nil, relabel(err, "clone")
 	}
 
-	t.k.tasklist.Lock()
+	t.k.tasklist.Lock(&t.k.Env)
 	// A namespace whose init died stops accepting processes (PIDNS_ADDING).
 	if pid.Namespace().PidAllocated()&pidns.PIDNS_ADDING == 0 {
-		t.k.tasklist.Unlock()
+		t.k.tasklist.Unlock(&t.k.Env)
 		if into != nil {
 			k.Cgroup.ThreadgroupChangeEnd()
 			k.Cgroup.CancelForkInto(ctx, p, into, true)
@@ -211,7 +211,7 @@ func (t *Task) copyProcess(args kernelCloneArgs) (*Task, error) {
 	}
 	pid.Attach(p) // attach_pid: findable only now that its fields are set
 	t.k.nrThreads.Add(1)
-	t.k.tasklist.Unlock()
+	t.k.tasklist.Unlock(&t.k.Env)
 	if into != nil {
 		k.Cgroup.ThreadgroupChangeEnd()
 		k.Cgroup.PostForkInto(ctx, p, into)

@@ -17,8 +17,8 @@ func (t *Task) Gettid() int32 { return t.thread.Nr(t.ActivePidNS()) }
 // Getppid mirrors getppid(2): real_parent's tgid in the caller's namespace,
 // 0 when the parent is outside it (the first process of a new namespace).
 func (t *Task) Getppid() int32 {
-	t.k.tasklist.Lock()
-	defer t.k.tasklist.Unlock()
+	t.k.tasklist.Lock(&t.k.Env)
+	defer t.k.tasklist.Unlock(&t.k.Env)
 	p := t.groupLeader.realParent
 	if p == nil {
 		return 0
@@ -34,8 +34,8 @@ func (t *Task) Getpgid(pid int32) (int32, error) {
 	if err != nil {
 		return 0, err
 	}
-	t.k.tasklist.Lock()
-	defer t.k.tasklist.Unlock()
+	t.k.tasklist.Lock(&t.k.Env)
+	defer t.k.tasklist.Unlock(&t.k.Env)
 	return p.signal.pgrp.Nr(t.ActivePidNS()), nil
 }
 
@@ -45,8 +45,8 @@ func (t *Task) Getsid(pid int32) (int32, error) {
 	if err != nil {
 		return 0, err
 	}
-	t.k.tasklist.Lock()
-	defer t.k.tasklist.Unlock()
+	t.k.tasklist.Lock(&t.k.Env)
+	defer t.k.tasklist.Unlock(&t.k.Env)
 	return p.signal.session.Nr(t.ActivePidNS()), nil
 }
 
@@ -59,15 +59,15 @@ func (t *Task) Setsid() (int32, error) {
 	}
 	defer t.leave()
 	k := t.k
-	k.tasklist.Lock()
+	k.tasklist.Lock(&k.Env)
 	leader := t.groupLeader
 	if leader.signal.pgrp == leader.thread || k.isPgrpIDLocked(leader.thread) {
-		k.tasklist.Unlock()
+		k.tasklist.Unlock(&k.Env)
 		return 0, uapi.Err("setsid", uapi.EPERM, "the caller is a process group leader", "ksys_setsid")
 	}
 	leader.signal.pgrp = leader.thread
 	leader.signal.session = leader.thread
-	k.tasklist.Unlock()
+	k.tasklist.Unlock(&k.Env)
 	return leader.thread.Nr(t.ActivePidNS()), nil
 }
 

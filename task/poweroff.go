@@ -11,12 +11,12 @@ import "github.com/kernsim/kernsim/uapi"
 func (k *Kernel) PowerOff() {
 	k.Env.BKL.Lock()
 	defer k.Env.BKL.Unlock()
-	k.tasklist.Lock()
+	k.tasklist.Lock(&k.Env)
 	if k.halted {
-		k.tasklist.Unlock()
+		k.tasklist.Unlock(&k.Env)
 		return
 	}
-	k.tasklist.Unlock()
+	k.tasklist.Unlock(&k.Env)
 	for _, t := range k.TasksLocked() {
 		if t == k.init {
 			continue
@@ -30,12 +30,12 @@ func (k *Kernel) PowerOff() {
 		if t == k.init {
 			continue
 		}
-		k.tasklist.Lock()
+		k.tasklist.Lock(&k.Env)
 		reap := State(t.state.Load()) == Zombie && t.groupLeader == t
 		if reap {
 			k.releaseTaskLocked(&k.init.ctx, t)
 		}
-		k.tasklist.Unlock()
+		k.tasklist.Unlock(&k.Env)
 		if reap {
 			k.freeTask(&k.init.ctx, t)
 		}
@@ -46,14 +46,14 @@ func (k *Kernel) PowerOff() {
 	in.exitTaskNamespaces()
 	k.Cgroup.Exit(&in.ctx, in)
 	k.PidNS.Init.SetChildReaper(nil) // the machine is off: nobody reaps any more
-	k.tasklist.Lock()
+	k.tasklist.Lock(&k.Env)
 	k.releaseTaskLocked(&in.ctx, in)
-	k.tasklist.Unlock()
+	k.tasklist.Unlock(&k.Env)
 	k.freeTask(&in.ctx, in)
 	k.Mnt.Shutdown(&in.ctx) // umount -a: what the running system mounted
 	k.IPC.Shutdown(&in.ctx) // System V objects of the initial IPC namespace
 	k.Net.Shutdown(&in.ctx) // virtual network devices of init_net
-	k.tasklist.Lock()
+	k.tasklist.Lock(&k.Env)
 	k.halted = true
-	k.tasklist.Unlock()
+	k.tasklist.Unlock(&k.Env)
 }

@@ -13,32 +13,32 @@ func (k *Kernel) MaxThreads() int { return k.maxThread }
 // thread), read under tasklist_lock; nil while copy_process has not finished
 // attaching the task. It is fixed after that: there is no de_thread yet.
 func (t *Task) GroupLeader() *Task {
-	t.k.tasklist.Lock()
-	defer t.k.tasklist.Unlock()
+	t.k.tasklist.Lock(&t.k.Env)
+	defer t.k.tasklist.Unlock(&t.k.Env)
 	return t.groupLeader
 }
 
 // PgrpPid returns the thread group's PIDTYPE_PGID pid (task_pgrp) without a
 // reference; its numbers stay readable however long the caller keeps it.
 func (t *Task) PgrpPid() *pidns.Pid {
-	t.k.tasklist.Lock()
-	defer t.k.tasklist.Unlock()
+	t.k.tasklist.Lock(&t.k.Env)
+	defer t.k.tasklist.Unlock(&t.k.Env)
 	return t.signal.pgrp
 }
 
 // SessionPid returns the thread group's PIDTYPE_SID pid (task_session)
 // without a reference.
 func (t *Task) SessionPid() *pidns.Pid {
-	t.k.tasklist.Lock()
-	defer t.k.tasklist.Unlock()
+	t.k.tasklist.Lock(&t.k.Env)
+	defer t.k.tasklist.Unlock(&t.k.Env)
 	return t.signal.session
 }
 
 // IgnoresSIGCHLD reports whether the group's SIGCHLD disposition is SIG_IGN
 // (set by a dying pid-namespace init in zap_pid_ns_processes).
 func (t *Task) IgnoresSIGCHLD() bool {
-	t.k.tasklist.Lock()
-	defer t.k.tasklist.Unlock()
+	t.k.tasklist.Lock(&t.k.Env)
+	defer t.k.tasklist.Unlock(&t.k.Env)
 	return t.signal.ignoreSIGCHLD
 }
 

@@ -68,9 +68,9 @@ func (t *Task) doKill(pid int32, sig uapi.Signal) error {
 			}
 		}
 	default:
-		t.k.tasklist.Lock()
+		t.k.tasklist.Lock(&t.k.Env)
 		grp := t.signal.pgrp
-		t.k.tasklist.Unlock()
+		t.k.tasklist.Unlock(&t.k.Env)
 		if pid < -1 {
 			grp = nil
 			if p, _ := active.FindTask(int(-pid)).(*Task); p != nil {

@@ -39,7 +39,11 @@ type Kernel struct {
 	Cgroup      *cgroup.Globals
 	InitNSProxy *nsproxy.NSProxy
 
-	tasklist  sync.Mutex // tasklist_lock: process tree, pid table, states
+	// tasklist is tasklist_lock: process tree, pid table, states. Every
+	// writer is in a syscall, so in a Kernel the big kernel lock stands in
+	// for it; the readers (Parent, Children, GroupLeader, ...) are for a
+	// syscall, a holder of Kernel.Lock, or a moment no syscall is in flight.
+	tasklist  ns.KLock
 	childExit sync.Cond  // wait4 sleepers; L is &Env.BKL
 	// sysIdle wakes a caller waiting for a task whose syscall sleeps (a
 	// second goroutine driving the same task); L is &Env.BKL.
@@ -349,17 +353,20 @@ func (t *Task) State() State {
 	return State(t.state.Load())
 }
 
-// Parent returns real_parent (nil for init).
+// Parent returns real_parent (nil for init). Like every reader of the
+// process tree it is for a syscall, a holder of Kernel.Lock, or a moment no
+// syscall is in flight.
 func (t *Task) Parent() *Task {
-	t.k.tasklist.Lock()
-	defer t.k.tasklist.Unlock()
+	t.k.tasklist.Lock(&t.k.Env)
+	defer t.k.tasklist.Unlock(&t.k.Env)
 	return t.realParent
 }
 
-// Children returns the task's children in fork order.
+// Children returns the task's children in fork order (a reader of the
+// process tree, as Parent).
 func (t *Task) Children() []*Task {
-	t.k.tasklist.Lock()
-	defer t.k.tasklist.Unlock()
+	t.k.tasklist.Lock(&t.k.Env)
+	defer t.k.tasklist.Unlock(&t.k.Env)
 	return t.children.slice()
 }
 

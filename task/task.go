@@ -44,7 +44,7 @@ type Kernel struct {
 	// for it; the readers (Parent, Children, GroupLeader, ...) are for a
 	// syscall, a holder of Kernel.Lock, or a moment no syscall is in flight.
 	tasklist  ns.KLock
-	childExit sync.Cond  // wait4 sleepers; L is &Env.BKL
+	childExit sync.Cond // wait4 sleepers; L is &Env.BKL
 	// sysIdle wakes a caller waiting for a task whose syscall sleeps (a
 	// second goroutine driving the same task); L is &Env.BKL.
 	sysIdle     sync.Cond

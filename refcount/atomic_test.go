@@ -54,6 +54,14 @@ func TestAtomic(t *testing.T) {
 			assert.Equal(t, tc.ret, tc.op(&a))
 			assert.Equal(t, tc.want, a.Read())
 		})
+		// The same operation on a plain counter of a serialised domain.
+		t.Run(tc.name+"/serial", func(t *testing.T) {
+			var a Atomic
+			a.Init(NewSerialDomain(Linux419), tc.start)
+			assert.True(t, a.plain)
+			assert.Equal(t, tc.ret, tc.op(&a))
+			assert.Equal(t, tc.want, a.Read())
+		})
 	}
 }
 

@@ -80,13 +80,31 @@ func apply(t *testing.T, r *Refcount, op string, n uint32) ret {
 	return none
 }
 
+// domainKinds are the two ways a Domain guards its counters: atomic
+// instructions (NewDomain) and plain words under the owner's lock
+// (NewSerialDomain, a Kernel's big kernel lock). Every case runs in both.
+var domainKinds = []struct {
+	name string
+	new  func(Flavour) *Domain
+}{
+	{"atomic", NewDomain},
+	{"serial", NewSerialDomain},
+}
+
 func runRefcountCases(t *testing.T, f Flavour, cases []rcCase) {
+	for _, dk := range domainKinds {
+		t.Run(dk.name, func(t *testing.T) { runRefcountCasesIn(t, f, dk.new, cases) })
+	}
+}
+
+func runRefcountCasesIn(t *testing.T, f Flavour, newDomain func(Flavour) *Domain, cases []rcCase) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			d := NewDomain(f)
+			d := newDomain(f)
 			o := newObj("uts_namespace", 4026531838)
 			var r Refcount
 			r.Init(d, o, tc.start)
+			require.Equal(t, d.Serialised(), r.plain, "the counter follows its domain's mode")
 			got := apply(t, &r, tc.op, tc.n)
 			assert.Equal(t, tc.ret, got, "return value")
 			assert.Equal(t, tc.want, r.Read(), "value: got %#x want %#x", r.Read(), tc.want)

@@ -11,7 +11,12 @@ import (
 )
 
 func TestRegistryOrderAndLeaks(t *testing.T) {
-	d := NewDomain(Linux419)
+	for _, dk := range domainKinds {
+		t.Run(dk.name, func(t *testing.T) { testRegistryOrderAndLeaks(t, dk.new(Linux419)) })
+	}
+}
+
+func testRegistryOrderAndLeaks(t *testing.T, d *Domain) {
 	require.NoError(t, d.Leaks())
 	require.Nil(t, d.Live())
 	require.Equal(t, 0, d.LiveCount())

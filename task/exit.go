@@ -8,15 +8,15 @@ import (
 )
 
 // switchTaskNamespaces mirrors switch_task_namespaces (kernel/nsproxy.c): swap
-// p's nsproxy under task_lock, then drop the old one (free_nsproxy at zero).
-// The reference on new is the caller's, handed over to p.
+// p's nsproxy (under task_lock in the kernel; here the big kernel lock, which
+// every reader of the pointer holds or excludes), then drop the old one
+// (free_nsproxy at zero). The reference on new is the caller's, handed over
+// to p.
 func switchTaskNamespaces(ctx *ns.Ctx, p *Task, new *nsproxy.NSProxy) {
 	ctx.Enter("switch_task_namespaces")
 	defer ctx.Exit("switch_task_namespaces")
-	p.allocLock.Lock()
 	old := p.nsproxy
 	p.nsproxy = new
-	p.allocLock.Unlock()
 	if old != nil {
 		old.Put(ctx)
 	}

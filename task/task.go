@@ -310,7 +310,7 @@ type Task struct {
 	sibling     taskLink
 
 	cg      cgroup.TaskCgroups // task->cgroups and cg_list
-	nsproxy *nsproxy.NSProxy   // task_lock; nil after exit_task_namespaces
+	nsproxy *nsproxy.NSProxy   // under the BKL (switch_task_namespaces); nil after exit_task_namespaces
 	cred    *userns.Cred       // real_cred == cred; one reference
 	signal  *signalStruct
 	sighand *sighandStruct
@@ -371,12 +371,10 @@ func (t *Task) Children() []*Task {
 }
 
 // NSProxy returns the task's nsproxy without taking a reference (nil once the
-// task has exited).
-func (t *Task) NSProxy() *nsproxy.NSProxy {
-	t.allocLock.Lock()
-	defer t.allocLock.Unlock()
-	return t.nsproxy
-}
+// task has exited). The pointer is written under the big kernel lock alone:
+// like the counts, it is for a syscall, a holder of Kernel.Lock, or a moment
+// no syscall is in flight.
+func (t *Task) NSProxy() *nsproxy.NSProxy { return t.nsproxy }
 
 // Cred returns the task's credentials without taking a reference.
 func (t *Task) Cred() *userns.Cred {
@@ -389,10 +387,9 @@ func (t *Task) Cred() *userns.Cred {
 func (t *Task) UserNS() *userns.Namespace { return t.Cred().UserNS() }
 
 // Hostname returns the nodename the task sees, without a syscall and without
-// changing any count; "" once the task has no nsproxy.
+// changing any count; "" once the task has no nsproxy. It reads the nsproxy
+// pointer as NSProxy does.
 func (t *Task) Hostname() string {
-	t.allocLock.Lock()
-	defer t.allocLock.Unlock()
 	if t.nsproxy == nil {
 		return ""
 	}

@@ -65,13 +65,24 @@
 // cgroup_mutex (Globals.mu) → cgroup_threadgroup_rwsem (write side, taken
 // by migration and control changes) → css_set_lock → the leaf locks (the
 // destroy work queue, the refcount registry and warning log, a cgroup's
-// kernfs attributes lock). Fork holds
-// the threadgroup rwsem for reading from CanFork to PostFork/CancelFork and
-// takes css_set_lock inside it; it never takes cgroup_mutex. Controller
-// callbacks run with the locks the kernel holds at that point (css and
-// attach callbacks under cgroup_mutex; fork, exit and free callbacks under
-// neither) and must not call the Globals or Cgroup methods that take
-// cgroup_mutex; CSS and CSSSet accessors are safe.
+// kernfs attributes lock). Fork holds the threadgroup rwsem for reading
+// from CanFork to PostFork/CancelFork and takes css_set_lock inside it; it
+// never takes cgroup_mutex, except that mainline CLONE_INTO_CGROUP's
+// CSSSetForkInto holds it from before the rwsem until PostForkInto or
+// CancelForkInto, as migration does. Controller callbacks run with the
+// locks the kernel holds at that point (css and attach callbacks under
+// cgroup_mutex; fork, exit and free callbacks under neither) and must not
+// call the Globals or Cgroup methods that take cgroup_mutex; CSS and CSSSet
+// accessors are safe.
+//
+// cgroup_threadgroup_rwsem is an ns.KRWLock: in a Kernel (a serialised Env)
+// every holder is inside a syscall under the big kernel lock, which stands
+// in for it, so it is not taken; a standalone Env (this package's tests)
+// takes it. cgroup_mutex and css_set_lock are taken in both, inside the big
+// kernel lock, because readers outside any syscall use them. A css_set's
+// refcount_t is a plain word under a serialised Env's refcount domain, read
+// by code in a syscall, a holder of Kernel.Lock, or at a moment when no
+// syscall is in flight.
 //
 // # Asynchronous destruction
 //

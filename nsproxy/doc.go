@@ -27,6 +27,12 @@
 // init_nsproxy is static: its count starts at 2 (the idle task, pid 0, and init,
 // pid 1) and it is never freed or tracked by the leak registry.
 //
-// Lock order: callers hold the task's task_lock only to swap the pointer; nothing
-// here takes locks beyond those of the namespaces (uts_sem, ucounts).
+// Locking: in a Kernel every caller is in a syscall and holds the big kernel lock
+// (ns.Env.BKL), so an NSProxy's count (atomic_t) is a plain word of the serialised
+// refcount domain, read by code in a syscall, a holder of Kernel.Lock, or at a moment
+// when no syscall is in flight; nsproxy ids come from Env.NextNSProxyID and freed
+// nsproxies go to the Env's KmemCache, both under that lock (atomic, and the cache's
+// KLock, in a standalone Env). A task's nsproxy pointer is swapped under the big
+// kernel lock alone (package task's switch_task_namespaces takes no task_lock);
+// beyond the cache, nothing here takes locks other than the namespaces'.
 package nsproxy

@@ -6,8 +6,8 @@
 // # Kernel objects modelled
 //
 // Atomic mirrors atomic_t (include/linux/atomic.h and the arch
-// asm/atomic.h): a plain 32-bit signed counter with no checks at all. It
-// wraps silently on overflow and underflow, exactly as the kernel's does.
+// asm/atomic.h): a 32-bit signed counter with no checks at all. It wraps
+// silently on overflow and underflow, exactly as the kernel's does.
 //
 // Refcount mirrors refcount_t (include/linux/refcount.h, lib/refcount.c):
 // an unsigned 32-bit counter that refuses to wrap. Instead of wrapping it
@@ -70,12 +70,27 @@
 //
 // # Locking
 //
-// Counters (Atomic, Refcount, Kref) are lock-free: every operation is a
-// sync/atomic load, add or compare-and-swap, so they may be used from any
-// goroutine without holding a lock. The registry mutex and the warning-log
-// mutex are leaf locks: no other lock is acquired and no Object method is
-// called while either is held, so callers may Track, Untrack or Warn while
-// holding any of their own locks.
+// A Domain comes in two kinds, and a counter takes its Domain's kind when it
+// is initialised against it (Atomic.Init, Refcount.Init, Kref.Init), which
+// must happen before the counter is shared:
+//
+//   - NewDomain: safe for concurrent use. Counters are sync/atomic loads,
+//     adds and compare-and-swaps, usable from any goroutine without a lock,
+//     and the registry has its own mutex. Standalone use (a package's tests
+//     driving code from many goroutines) and the zero Atomic are this kind.
+//   - NewSerialDomain: the Domain's owner runs every counter operation and
+//     every registry call under one lock of its own (a Kernel's big kernel
+//     lock, ns.Env.BKL, see Domain.Serialised). Counters are then plain
+//     loads and stores, and the registry takes no lock; a Node's Domain
+//     pointer is a plain field that only the object's owner reads
+//     (Tracked). Readers of its counters or registry (Live, LiveCount,
+//     Leaks, ...) must hold the owner's lock too.
+//
+// The warning log keeps its own mutex in both kinds, so Warnings may be read
+// at any time. The registry mutex (NewDomain's) and the warning-log mutex
+// are leaf locks: no other lock is acquired and no Object method is called
+// while either is held, so callers may Track, Untrack or Warn while holding
+// any of their own locks.
 //
 // The package holds no package-level mutable state and never reads the wall
 // clock; all state lives in Domains.

@@ -177,10 +177,10 @@ func (t *Task) zapPidNSProcesses(n *pidns.Namespace) {
 }
 
 // kill delivers a fatal signal: the task exits with the signal as its wait
-// status. A task in the middle of a syscall dies when the call returns
-// (leave), or, blocked in wait4, when it wakes (fatal_signal_pending). The
-// signal is made pending before the syscall lock is tried, so a call ending
-// meanwhile cannot miss it.
+// status. The caller holds the big kernel lock, so the task is either in no
+// syscall (it dies at once) or asleep in one, wait4 or a pid namespace's
+// zap: the signal is made pending and the sleepers woken, and the task dies
+// when it wakes (fatal_signal_pending) or when its call returns (leave).
 func (t *Task) kill(sig uapi.Signal) {
 	t.pendingKill.Store(int32(sig))
 	if t.inSyscall {

@@ -16,9 +16,11 @@ func (t *Task) Gettid() int32 { return t.thread.Nr(t.ActivePidNS()) }
 
 // Getppid mirrors getppid(2): real_parent's tgid in the caller's namespace,
 // 0 when the parent is outside it (the first process of a new namespace).
+// It reads the process tree under the big kernel lock (Getpgid and Getsid
+// too), so it may run beside other tasks' syscalls.
 func (t *Task) Getppid() int32 {
-	t.k.tasklist.Lock(&t.k.Env)
-	defer t.k.tasklist.Unlock(&t.k.Env)
+	t.k.Lock()
+	defer t.k.Unlock()
 	p := t.groupLeader.realParent
 	if p == nil {
 		return 0
@@ -30,23 +32,23 @@ func (t *Task) Getppid() int32 {
 // caller's namespace (0 for the caller), 0 when the group leader's pid is not
 // visible there; ESRCH for no such task.
 func (t *Task) Getpgid(pid int32) (int32, error) {
+	t.k.Lock()
+	defer t.k.Unlock()
 	p, err := t.findTaskVnr("getpgid", pid)
 	if err != nil {
 		return 0, err
 	}
-	t.k.tasklist.Lock(&t.k.Env)
-	defer t.k.tasklist.Unlock(&t.k.Env)
 	return p.signal.pgrp.Nr(t.ActivePidNS()), nil
 }
 
 // Getsid mirrors getsid(2) likewise for the session.
 func (t *Task) Getsid(pid int32) (int32, error) {
+	t.k.Lock()
+	defer t.k.Unlock()
 	p, err := t.findTaskVnr("getsid", pid)
 	if err != nil {
 		return 0, err
 	}
-	t.k.tasklist.Lock(&t.k.Env)
-	defer t.k.tasklist.Unlock(&t.k.Env)
 	return p.signal.session.Nr(t.ActivePidNS()), nil
 }
 

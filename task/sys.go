@@ -54,8 +54,7 @@ func (t *Task) Uname() (uapi.Utsname, error) {
 	}
 	defer t.leave()
 	t.ctx.Mark("__x64_sys_newuname")
-	name := t.utsNS().Name()
-	return name.Utsname(), nil
+	return t.utsNS().Utsname(), nil
 }
 
 // Gethostname mirrors glibc's gethostname(name, buflen) on x86-64, which has no

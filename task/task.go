@@ -284,7 +284,8 @@ type fsStruct struct{ users int }
 
 // Task mirrors struct task_struct: one thread. Its syscall methods (Clone,
 // Unshare, Setns, Sethostname, Exit, ...) run as that thread would: one at a
-// time (a Task serialises its own calls), while other tasks run concurrently.
+// time (a second goroutine's call waits), each under its Kernel's big kernel
+// lock, which a call sleeping in wait4 releases so other tasks run.
 type Task struct {
 	k   *Kernel
 	ctx ns.Ctx // current: Env, trace cursor, euid

@@ -18,12 +18,13 @@
 //     the oldest event is overwritten and counted in Overruns, like the
 //     "overrun" field of per_cpu/cpu0/stats. Reset empties it, like
 //     "echo > trace".
-//   - The per-task return stack: each simulated task embeds a Cursor (the
-//     analogue of task_struct's curr_ret_stack) holding its pid, its call
-//     depth and, per depth, whether that entry was recorded. Switching
-//     tracing on or off, or changing the pid filter, in the middle of a call
-//     therefore never corrupts the depth: a trace started mid-call begins at
-//     depth 0, and returns of unrecorded entries are never recorded.
+//   - The per-task return stack: each simulated task embeds a Cursor in its
+//     ns.Ctx (the analogue of task_struct's curr_ret_stack) holding its pid,
+//     its call depth and, per depth, whether that entry was recorded.
+//     Switching tracing on or off, or changing the pid filter, in the middle
+//     of a call therefore never corrupts the depth: a trace started mid-call
+//     begins at depth 0, and returns of unrecorded entries are never
+//     recorded.
 //   - The trace file: String and WriteTo render the buffer as the
 //     function_graph tracer prints /sys/kernel/tracing/trace, without the
 //     "# tracer:" header and without timing.
@@ -79,22 +80,30 @@
 //
 // # Cost
 //
-// With tracing off, Enter is one atomic load plus an increment of the task's
-// own cursor, Exit of an unrecorded call is a decrement and a compare, and
-// Mark and Comment are one atomic load; none allocates, and all four are
-// small enough for the compiler to inline. A pid-filtered-out Enter adds one
-// function call. With tracing on, each event takes the buffer mutex; the
-// buffer grows by append up to its size and then is reused as a ring, so
-// recording allocates nothing once it is full (amortized zero per event).
+// A Cursor bound to its tracer (Cursor.Bind; ns.Ctx binds the task's)
+// carries Enter, Exit and Mark fast paths that the compiler inlines into
+// every caller, so the simulated kernel calls ctx.Enter(fn) and friends.
+// With tracing off, Enter is a depth increment and one atomic load, Exit
+// with no recorded entry pending is two compares and a decrement, and Mark
+// is one atomic load; the work of recording is out of line. A Cursor's own
+// methods need it bound (an unbound one panics at its first Enter);
+// Tracer.Enter, Exit, Mark and Comment take the cursor explicitly, cost the
+// same and are inlinable too. None allocates. A pid-filtered-out Enter adds
+// one function call. The depths are int32, which keeps a Task within the
+// 768-byte size class once Go's malloc header is counted. With tracing on,
+// each event takes the buffer mutex; the buffer grows by append up to its
+// size and then is reused as a ring, so recording allocates nothing once it
+// is full (amortized zero per event).
 //
 // # Concurrency
 //
 // A Tracer is safe for concurrent use: tracing_on and the pid filter live in
 // one atomic word, and the ring buffer is guarded by a mutex. A Cursor
-// belongs to one task and is only used by that task's goroutine, so it has
-// no lock. Real ftrace keeps one ring buffer per CPU; the simulator has a
-// single logical CPU view, so there is one buffer, the CPU column is always
-// 0, and events appear in the order they were recorded.
+// belongs to one task and only that task's calls use it, one at a time (in
+// a Kernel, under its big kernel lock), so it has no lock. Real ftrace
+// keeps one ring buffer per CPU; the simulator has a single logical CPU
+// view, so there is one buffer, the CPU column is always 0, and events
+// appear in the order they were recorded.
 //
 // # Determinism
 //

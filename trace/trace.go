@@ -237,7 +237,8 @@ func (t *Tracer) Names() []string {
 // Cursor is a task's tracing state, the counterpart of the function graph
 // return stack kept in task_struct (curr_ret_stack). It is embedded by value
 // in the simulated task_struct; only its owning task uses it, so it needs no
-// lock. The zero value is ready for use once PID is set.
+// lock. The zero value is ready for the Tracer's methods once PID is set;
+// the Cursor's own Enter, Exit and Mark need Bind first.
 //
 // Besides the call depth, the cursor remembers, per depth, whether the entry
 // at that depth was recorded, so an Exit whose Enter happened while tracing

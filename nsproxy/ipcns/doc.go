@@ -88,7 +88,7 @@
 // times (0) and the creator/last pids in /proc/sysvipc (0), the LSM hooks
 // (they allow everything), supplementary groups in ipcperms.
 //
-// Lock order: task_lock (nsproxy pointer) before a registry's rwsem (one
+// Lock order: the big kernel lock (every syscall) before a registry's rwsem (one
 // mutex per registry, standing for ids->rwsem and the objects' spinlocks)
 // before the refcount domain's leaf locks. Globals.mqLock is taken only by
 // the final put. The limits are atomics, read without a lock as in the

@@ -56,11 +56,13 @@
 //
 // Locking: Globals' mutex stands for namespace_sem and mount_lock together;
 // every tree, list, flag, id and propagation link is guarded by it. Counts
-// (namespace count, mnt_count, s_active) and the expiry mark are atomic.
+// (namespace count, mnt_count, s_active) are refcount words (plain under a
+// Kernel's big kernel lock, atomic for a standalone Env); the expiry mark
+// is atomic.
 // References dropped by an unmount are put after the mutex is released, as
 // namespace_unlock does. The id allocators, the ucount table and the leak
-// registry are leaves taken under it. Lock order: task_lock before the
-// namespace lock.
+// registry are leaves taken under it. Lock order: the big kernel lock
+// (every syscall) before the namespace lock.
 //
 // Not modelled: remount (MS_REMOUNT is EINVAL), symlinks, file modes, the
 // caller's own root in umount (the remount-read-only special case), expiry

@@ -42,7 +42,8 @@
 //
 // Locking: Globals.rtnl (rtnl_mutex) guards every device, every device list
 // and every ifindex counter, across namespaces (a move touches two). The
-// namespace counts are atomic. Lock order: task_lock before rtnl; the
+// namespace counts are refcount words (plain under a Kernel's big kernel
+// lock). Lock order: the big kernel lock before rtnl; the
 // ucount table, inode allocator and leak registry are leaves taken under
 // it. Put must not be called with rtnl held: cleanup_net takes it.
 //

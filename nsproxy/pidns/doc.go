@@ -58,11 +58,18 @@
 // to its own namespace, as the reference (§4.8) describes.
 //
 // Locking: Globals' pidmap_lock guards every IDR, cursor, pid_allocated,
-// child_reaper, task link and pid_max. It is a leaf lock: under it only the
+// child_reaper, task link and pid_max. It is an ns.KLock: in a Kernel (a
+// serialised Env) every holder already holds the big kernel lock, which
+// stands in for it, so it is not taken; a standalone Env takes it. The
+// readers (PidAllocated, LastPid, FindPid, FindTask, AppendPids, PidMax,
+// ...) are therefore for code in a syscall, a holder of Kernel.Lock, or a
+// moment when no syscall is in flight. Taken, it is a leaf lock: under it only the
 // refcount registry and warning log (themselves leaves) are taken; ucount
 // charges, inode numbers, namespace puts and the wake callback run outside
-// it. Counts (kref, atomic_t) are lock-free. Levels, parents, owners and a
-// pid's numbers never change after creation and are read without locks.
+// it. Counts (kref, atomic_t) are plain words under a serialised Env's
+// refcount domain, read under the same rule, and atomics otherwise. Levels,
+// parents, owners and a pid's numbers never change after creation and are
+// read without locks.
 //
 // Invariants: Level() == Parent().Level()+1; a live namespace other than
 // init_pid_ns has Count() >= 1; for every published pid p and every level i,

@@ -50,7 +50,7 @@
 //
 // # Locking
 //
-// task_lock (the caller's, around nsproxy pointers) before Globals.offsetLock
+// The big kernel lock (every syscall) before Globals.offsetLock
 // (offset_lock), before Clock.mu. offset_lock guards frozen_offsets and the
 // offsets of a namespace that is not frozen; once frozen, the offsets never
 // change and are read without the lock (the kernel's fast path).

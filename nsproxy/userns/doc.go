@@ -21,7 +21,8 @@
 // just below it on the path or it holds the capability in its own namespace; never
 // in an ancestor or a sibling.
 //
-// Lock order: Globals.ucountsMu is a leaf lock. Id maps are written once
+// Lock order: the ucounts lock (ucounts_lock) is a leaf ns.KLock, not taken
+// in a Kernel, whose big kernel lock guards the ucounts hash. Id maps are written once
 // (map_write) under Globals.stateMu (userns_state_mutex) and read without locks
 // after publication.
 //

@@ -9,7 +9,9 @@
 // charge is given back, its owner user namespace is put and its inode number is
 // freed. init_uts_ns is static: kref 2 at boot, never freed, not in the leak registry.
 //
-// Lock order: task_lock (nsproxy pointer) before Globals.Sem (uts_sem). The
+// Lock order: the big kernel lock (every syscall) before Globals.Sem
+// (uts_sem), which writers take and readers outside a syscall take; a
+// reader under the big kernel lock (clone_uts_ns) needs no more. The
 // kernel's uts_sem is an rw_semaphore whose readers may overlap; here it is a
 // plain mutex, which changes nothing observable (every critical section is a
 // copy of at most 390 bytes) and costs far less than Go's RWMutex write side.

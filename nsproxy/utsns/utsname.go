@@ -3,6 +3,7 @@ package utsns
 import (
 	"bytes"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/kernsim/kernsim/nsproxy/ns"
@@ -53,8 +54,12 @@ func (n *Name) Utsname() uapi.Utsname {
 // namespace, ucounts charge and ns_common.
 type Namespace struct {
 	ns.Common
-	kref    refcount.Kref
-	name    Name
+	kref refcount.Kref
+	name Name
+	// strs holds each field of name as uname(2) reads it (up to its first
+	// NUL), kept with name so uname and the readers copy out without
+	// allocating.
+	strs    [nFields]string
 	userNS  *userns.Namespace // holds a reference
 	ucounts *userns.Ucounts
 	g       *Globals
@@ -77,12 +82,12 @@ func NewGlobals(env *ns.Env, ug *userns.Globals, release, version, machine strin
 	n.InitCommon(ns.UTS, ns.PROC_UTS_INIT_INO)
 	n.kref.Init(env.Refs, n)
 	n.kref.Get()
-	n.name.Set(Sysname, "Linux")
-	n.name.Set(Nodename, "(none)")
-	n.name.Set(Release, release)
-	n.name.Set(Version, version)
-	n.name.Set(Machine, machine)
-	n.name.Set(Domainname, "(none)")
+	n.setField(Sysname, "Linux")
+	n.setField(Nodename, "(none)")
+	n.setField(Release, release)
+	n.setField(Version, version)
+	n.setField(Machine, machine)
+	n.setField(Domainname, "(none)")
 	g.Init = n
 	return g
 }
@@ -136,14 +141,34 @@ func (n *Namespace) Name() Name {
 func (n *Namespace) Nodename() string {
 	n.g.Sem.Lock()
 	defer n.g.Sem.Unlock()
-	return n.name.Field(Nodename)
+	return n.strs[Nodename]
+}
+
+// Utsname returns the name as uname(2) copies it out, read under uts_sem,
+// without allocating.
+func (n *Namespace) Utsname() uapi.Utsname {
+	n.g.Sem.Lock()
+	defer n.g.Sem.Unlock()
+	return uapi.Utsname{
+		Sysname: n.strs[Sysname], Nodename: n.strs[Nodename], Release: n.strs[Release],
+		Version: n.strs[Version], Machine: n.strs[Machine], Domainname: n.strs[Domainname],
+	}
+}
+
+// setField stores s in field i of name and its string form.
+func (n *Namespace) setField(i int, s string) {
+	n.name.Set(i, s)
+	if j := strings.IndexByte(s, 0); j >= 0 {
+		s = s[:j]
+	}
+	n.strs[i] = s
 }
 
 // SetField stores field i under uts_sem: the tail of
 // sethostname and setdomainname once their checks passed.
 func (n *Namespace) SetField(i int, s string) {
 	n.g.Sem.Lock()
-	n.name.Set(i, s)
+	n.setField(i, s)
 	n.g.Sem.Unlock()
 }
 
@@ -189,7 +214,7 @@ func cloneUTSNS(ctx *ns.Ctx, userNS *userns.Namespace, old *Namespace) (*Namespa
 	if !ctx.Env.Serial {
 		g.Sem.Lock()
 	}
-	n.name = old.name
+	n.name, n.strs = old.name, old.strs
 	if !ctx.Env.Serial {
 		g.Sem.Unlock()
 	}

@@ -19,4 +19,10 @@
 // Snapshot captures every count, list and name for "a failed call changes
 // nothing" checks; Check recomputes every reference count from who holds it;
 // PowerOff and Leaks prove that nothing leaked.
+//
+// A Kernel is safe for concurrent use: its tasks' calls may come from many
+// goroutines and run one at a time under the Kernel's big kernel lock (a call
+// asleep in Wait releases it). Snapshot, Check, Namespaces, Leaks and Tasks
+// take the lock themselves; the objects' own readers (Count, Parent, NSProxy,
+// ...) are for a moment when no call is in flight, or under k.Lock().
 package kernsim

@@ -437,12 +437,12 @@ func (g *Globals) destroyLocked(ctx *ns.Ctx, c *Cgroup) error {
 		return uapi.Err("rmdir", uapi.EBUSY, c.label()+" has a live child", "css_has_online_children")
 	}
 	c.self.clearFlag(CSS_ONLINE)
-	g.csetMu.Lock()
+	g.csetMu.Lock(g.env)
 	c.csetLinks.each(func(l *cgrpCsetLink) bool {
 		l.cset.dead = true
 		return true
 	})
-	g.csetMu.Unlock()
+	g.csetMu.Unlock(g.env)
 	for i := 0; i < g.nss; i++ {
 		if css := c.subsys[i]; css != nil {
 			g.killCSS(ctx, css)

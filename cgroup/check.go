@@ -16,8 +16,8 @@ func (g *Globals) Check() error {
 	defer g.kick()
 	g.lock()
 	defer g.unlock()
-	g.csetMu.Lock()
-	defer g.csetMu.Unlock()
+	g.csetMu.Lock(g.env)
+	defer g.csetMu.Unlock(g.env)
 	var errs []error
 	bad := func(what string, got, want int) {
 		errs = append(errs, errors.New(what+": "+strconv.Itoa(got)+", recomputed "+strconv.Itoa(want)))

@@ -91,15 +91,15 @@ func (cs *CSSSet) Count() int64 { return int64(cs.refcount.Read()) }
 
 // NrTasks reads nr_tasks: the tasks linked to it (exited ones are not).
 func (cs *CSSSet) NrTasks() int {
-	cs.g.csetMu.Lock()
-	defer cs.g.csetMu.Unlock()
+	cs.g.csetMu.Lock(cs.g.env)
+	defer cs.g.csetMu.Unlock(cs.g.env)
 	return int(cs.nrTasks)
 }
 
 // Dead reports the dead mark set when one of its cgroups was removed.
 func (cs *CSSSet) Dead() bool {
-	cs.g.csetMu.Lock()
-	defer cs.g.csetMu.Unlock()
+	cs.g.csetMu.Lock(cs.g.env)
+	defer cs.g.csetMu.Unlock(cs.g.env)
 	return cs.dead
 }
 
@@ -250,12 +250,12 @@ func (g *Globals) findCSSSet(ctx *ns.Ctx, old *CSSSet, cgrp *Cgroup) *CSSSet {
 	ctx.Enter("find_css_set")
 	defer ctx.Exit("find_css_set")
 	var template [MaxSubsys]*CSS
-	g.csetMu.Lock()
+	g.csetMu.Lock(g.env)
 	cs := g.findExistingCSSSet(old, cgrp, &template)
 	if cs != nil {
 		cs.Get()
 	}
-	g.csetMu.Unlock()
+	g.csetMu.Unlock(g.env)
 	if cs != nil {
 		return cs
 	}
@@ -268,7 +268,7 @@ func (g *Globals) findCSSSet(ctx *ns.Ctx, old *CSSSet, cgrp *Cgroup) *CSSSet {
 	cs.subsys = template
 	cs.seq = g.csetSeq.Add(1)
 
-	g.csetMu.Lock()
+	g.csetMu.Lock(g.env)
 	for n := old.cgrpLinks.next; n != &old.cgrpLinks; n = n.next {
 		c := n.owner.cgrp
 		if c.root == cgrp.root {
@@ -283,15 +283,15 @@ func (g *Globals) findCSSSet(ctx *ns.Ctx, old *CSSSet, cgrp *Cgroup) *CSSSet {
 		css.cgroup.eCsets[i].addTail(&cs.eCsetNode[i])
 		css.Get()
 	}
-	g.csetMu.Unlock()
+	g.csetMu.Unlock(g.env)
 	g.env.Refs.Track(&cs.node, cs)
 
 	if cs.dflCgrp.isThreaded() {
 		dcs := g.findCSSSet(ctx, cs, cs.dflCgrp.domCgrp)
-		g.csetMu.Lock()
+		g.csetMu.Lock(g.env)
 		cs.domCset = dcs
 		dcs.threadedCsets.addTail(&cs.threadedCsetsNode)
-		g.csetMu.Unlock()
+		g.csetMu.Unlock(g.env)
 	}
 	return cs
 }
@@ -301,9 +301,9 @@ func (g *Globals) putCSSSet(ctx *ns.Ctx, cs *CSSSet) {
 	if cs.refcount.DecNotOne() {
 		return
 	}
-	g.csetMu.Lock()
+	g.csetMu.Lock(g.env)
 	g.putCSSSetLocked(ctx, cs)
-	g.csetMu.Unlock()
+	g.csetMu.Unlock(g.env)
 }
 
 // putCSSSetLocked mirrors put_css_set_locked (css_set_lock held): at zero,

@@ -220,13 +220,13 @@ func (g *Globals) readV2(c *Cgroup, vnr PidVnr, procs bool) (string, error) {
 			err = uapi.Err("read", uapi.EOPNOTSUPP, c.label()+" is threaded", "cgroup_procs_start")
 			return
 		}
-		g.csetMu.Lock()
+		g.csetMu.Lock(g.env)
 		g.eachTask(c, procs, procs, func(m Member) {
 			pid, _ := vnr(m)
 			b = strconv.AppendInt(b, int64(pid), 10)
 			b = append(b, '\n')
 		})
-		g.csetMu.Unlock()
+		g.csetMu.Unlock(g.env)
 	})
 	return string(b), err
 }
@@ -240,7 +240,7 @@ func (g *Globals) readPidlist(c *Cgroup, vnr PidVnr, procs bool) (string, error)
 		return "", err
 	}
 	var list []int
-	g.csetMu.Lock()
+	g.csetMu.Lock(g.env)
 	g.eachTask(c, false, false, func(m Member) {
 		pid, tgid := vnr(m)
 		if procs {
@@ -250,7 +250,7 @@ func (g *Globals) readPidlist(c *Cgroup, vnr PidVnr, procs bool) (string, error)
 			list = append(list, pid)
 		}
 	})
-	g.csetMu.Unlock()
+	g.csetMu.Unlock(g.env)
 	slices.Sort(list)
 	if procs {
 		list = slices.Compact(list)
@@ -289,8 +289,8 @@ func (g *Globals) procCgroup(ctx *ns.Ctx, tc *TaskCgroups, cset *CSSSet, exiting
 	defer ctx.Exit("proc_cgroup_show")
 	g.lock()
 	defer g.unlock()
-	g.csetMu.Lock()
-	defer g.csetMu.Unlock()
+	g.csetMu.Lock(g.env)
+	defer g.csetMu.Unlock(g.env)
 	if tc != nil {
 		cset = tc.CSSSet()
 	}

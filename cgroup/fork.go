@@ -51,14 +51,14 @@ func (g *Globals) CancelFork(ctx *ns.Ctx, child, parent Member) {
 func (g *Globals) PostFork(ctx *ns.Ctx, child, parent Member) {
 	ctx.Enter("cgroup_post_fork")
 	tc := child.CgroupTask()
-	g.csetMu.Lock()
+	g.csetMu.Lock(g.env)
 	cset := parent.CgroupTask().CSSSet()
 	if tc.cgList.empty() {
 		cset.Get()
 		cset.nrTasks++
 		g.moveTask(tc, nil, cset, false)
 	}
-	g.csetMu.Unlock()
+	g.csetMu.Unlock(g.env)
 	for i := 0; i < g.nss; i++ {
 		g.ss[i].ops.Fork(ctx, child)
 	}
@@ -73,7 +73,7 @@ func (g *Globals) PostFork(ctx *ns.Ctx, child, parent Member) {
 func (g *Globals) Exit(ctx *ns.Ctx, m Member) {
 	ctx.Enter("cgroup_exit")
 	tc := m.CgroupTask()
-	g.csetMu.Lock()
+	g.csetMu.Lock(g.env)
 	cset := tc.CSSSet()
 	if !tc.cgList.empty() {
 		g.moveTask(tc, cset, nil, false)
@@ -81,7 +81,7 @@ func (g *Globals) Exit(ctx *ns.Ctx, m Member) {
 	} else {
 		cset.Get()
 	}
-	g.csetMu.Unlock()
+	g.csetMu.Unlock(g.env)
 	for i := 0; i < g.nss; i++ {
 		g.ss[i].ops.Exit(ctx, m)
 	}
@@ -180,10 +180,10 @@ func (g *Globals) CancelForkInto(ctx *ns.Ctx, child Member, cset *CSSSet, cancel
 func (g *Globals) PostForkInto(ctx *ns.Ctx, child Member, cset *CSSSet) {
 	ctx.Enter("cgroup_post_fork")
 	tc := child.CgroupTask()
-	g.csetMu.Lock()
+	g.csetMu.Lock(g.env)
 	cset.nrTasks++
 	g.moveTask(tc, nil, cset, false)
-	g.csetMu.Unlock()
+	g.csetMu.Unlock(g.env)
 	for i := 0; i < g.nss; i++ {
 		g.ss[i].ops.Fork(ctx, child)
 	}

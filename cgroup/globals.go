@@ -46,8 +46,11 @@ type Globals struct {
 	// Kernel every holder is in a syscall, so the big kernel lock stands in.
 	threadgroup ns.KRWLock
 	// csetMu is css_set_lock: the css_set hash, cgrp_cset_links, task
-	// lists, nr_tasks, populated counters and migration list nodes.
-	csetMu sync.Mutex
+	// lists, nr_tasks, populated counters and migration list nodes. In a
+	// Kernel every holder is in a syscall or holds Kernel.Lock, so the big
+	// kernel lock stands in for it (a KLock); its readers (NrTasks, Dead,
+	// NrCSSSets, ...) follow the Kernel's reader contract.
+	csetMu ns.KLock
 
 	ss  [MaxSubsys]*subsys // cgroup_subsys[], dense ids
 	nss int                // CGROUP_SUBSYS_COUNT
@@ -188,7 +191,7 @@ func (g *Globals) setupRoot(ctx *ns.Ctx, r *Root, ssMask uint16) error {
 	}
 	r.name = r.computeName()
 	g.roots = append([]*Root{r}, g.roots...)
-	g.csetMu.Lock()
+	g.csetMu.Lock(g.env)
 	for _, b := range g.csetTable {
 		for _, cset := range b {
 			g.linkCSSSet(cset, c)
@@ -197,7 +200,7 @@ func (g *Globals) setupRoot(ctx *ns.Ctx, r *Root, ssMask uint16) error {
 			}
 		}
 	}
-	g.csetMu.Unlock()
+	g.csetMu.Unlock(g.env)
 	return nil
 }
 
@@ -289,13 +292,13 @@ func (g *Globals) rebindSubsystems(ctx *ns.Ctx, dst *Root, mask uint16) error {
 		dcgrp.subsys[i] = css
 		ss.root = dst
 		css.cgroup = dcgrp
-		g.csetMu.Lock()
+		g.csetMu.Lock(g.env)
 		for _, b := range g.csetTable {
 			for _, cset := range b {
 				cset.eCsetNode[i].moveTail(&dcgrp.eCsets[i])
 			}
 		}
-		g.csetMu.Unlock()
+		g.csetMu.Unlock(g.env)
 		dst.subsysMask |= 1 << i
 		if !dst.dfl {
 			dcgrp.subtreeControl |= 1 << i
@@ -368,8 +371,8 @@ func (g *Globals) InitCSSSet() *CSSSet { return &g.initCset }
 
 // NrCSSSets reads css_set_count (init_css_set included).
 func (g *Globals) NrCSSSets() int {
-	g.csetMu.Lock()
-	defer g.csetMu.Unlock()
+	g.csetMu.Lock(g.env)
+	defer g.csetMu.Unlock(g.env)
 	return g.csetCount + 1
 }
 

@@ -158,7 +158,7 @@ func (g *Globals) migrateExecute(ctx *ns.Ctx, mc *mgctx) error {
 			g.ss[i].ops.CancelAttach(ctx, ts)
 		}
 	} else {
-		g.csetMu.Lock()
+		g.csetMu.Lock(g.env)
 		ts.srcCsets.each(func(cs *CSSSet) bool {
 			cs.mgTasks.each(func(tc *TaskCgroups) bool {
 				from, to := tc.CSSSet(), cs.mgDstCset
@@ -171,7 +171,7 @@ func (g *Globals) migrateExecute(ctx *ns.Ctx, mc *mgctx) error {
 			})
 			return true
 		})
-		g.csetMu.Unlock()
+		g.csetMu.Unlock(g.env)
 		ts.csets = &ts.dstCsets
 		if ts.nrTasks != 0 {
 			for i := 0; i < g.nss; i++ {
@@ -183,14 +183,14 @@ func (g *Globals) migrateExecute(ctx *ns.Ctx, mc *mgctx) error {
 			}
 		}
 	}
-	g.csetMu.Lock()
+	g.csetMu.Lock(g.env)
 	ts.dstCsets.spliceTailInit(&ts.srcCsets)
 	ts.srcCsets.each(func(cs *CSSSet) bool {
 		cs.mgTasks.spliceTailInit(&cs.tasks)
 		cs.mgNode.del()
 		return true
 	})
-	g.csetMu.Unlock()
+	g.csetMu.Unlock(g.env)
 	ts.nrTasks = 0
 	ts.csets = &ts.srcCsets
 	return err
@@ -200,7 +200,7 @@ func (g *Globals) migrateExecute(ctx *ns.Ctx, mc *mgctx) error {
 // css_set.
 func (g *Globals) migrateFinish(ctx *ns.Ctx, mc *mgctx) {
 	ctx.Enter("cgroup_migrate_finish")
-	g.csetMu.Lock()
+	g.csetMu.Lock(g.env)
 	var pre lnode[*CSSSet]
 	pre.initHead()
 	mc.preloadedSrc.spliceTailInit(&pre)
@@ -211,7 +211,7 @@ func (g *Globals) migrateFinish(ctx *ns.Ctx, mc *mgctx) {
 		g.putCSSSetLocked(ctx, cs)
 		return true
 	})
-	g.csetMu.Unlock()
+	g.csetMu.Unlock(g.env)
 	ctx.Exit("cgroup_migrate_finish")
 }
 
@@ -227,19 +227,19 @@ func (g *Globals) attachTask(ctx *ns.Ctx, dst *Cgroup, tasks []Member) error {
 		return err
 	}
 	mc := newMgctx()
-	g.csetMu.Lock()
+	g.csetMu.Lock(g.env)
 	for _, t := range tasks {
 		g.migrateAddSrc(t.CgroupTask().CSSSet(), dst, mc)
 	}
-	g.csetMu.Unlock()
+	g.csetMu.Unlock(g.env)
 	err := g.migratePrepareDst(ctx, mc)
 	if err == nil {
 		ctx.Enter("cgroup_migrate")
-		g.csetMu.Lock()
+		g.csetMu.Lock(g.env)
 		for _, t := range tasks {
 			g.migrateAddTask(t, mc)
 		}
-		g.csetMu.Unlock()
+		g.csetMu.Unlock(g.env)
 		err = g.migrateExecute(ctx, mc)
 		ctx.Exit("cgroup_migrate")
 	}
@@ -274,17 +274,17 @@ func (g *Globals) updateDflCsses(ctx *ns.Ctx, cgrp *Cgroup) error {
 	mc := newMgctx()
 	g.threadgroup.Lock(g.env)
 	defer g.threadgroup.Unlock(g.env)
-	g.csetMu.Lock()
+	g.csetMu.Lock(g.env)
 	cgrp.eachLiveDescendantPre(func(d *Cgroup) {
 		d.csetLinks.each(func(l *cgrpCsetLink) bool {
 			g.migrateAddSrc(l.cset, d, mc)
 			return true
 		})
 	})
-	g.csetMu.Unlock()
+	g.csetMu.Unlock(g.env)
 	err := g.migratePrepareDst(ctx, mc)
 	if err == nil {
-		g.csetMu.Lock()
+		g.csetMu.Lock(g.env)
 		mc.preloadedSrc.each(func(src *CSSSet) bool {
 			src.tasks.each(func(tc *TaskCgroups) bool {
 				g.migrateAddTask(tc.m, mc)
@@ -292,7 +292,7 @@ func (g *Globals) updateDflCsses(ctx *ns.Ctx, cgrp *Cgroup) error {
 			})
 			return true
 		})
-		g.csetMu.Unlock()
+		g.csetMu.Unlock(g.env)
 		err = g.migrateExecute(ctx, mc)
 	}
 	g.migrateFinish(ctx, mc)

@@ -39,10 +39,10 @@ func (g *Globals) InitCgroupNS() CgroupNS { return initCgroupNS{g} }
 // get. The caller owns the reference (put it with CSSSet.Put).
 func (tc *TaskCgroups) GetCSSSet() *CSSSet {
 	g := tc.CSSSet().g
-	g.csetMu.Lock()
+	g.csetMu.Lock(g.env)
 	cs := tc.CSSSet()
 	cs.Get()
-	g.csetMu.Unlock()
+	g.csetMu.Unlock(g.env)
 	return cs
 }
 
@@ -60,8 +60,8 @@ func (g *Globals) PathNS(c *Cgroup, n CgroupNS) string {
 	defer g.kick()
 	g.lock()
 	defer g.unlock()
-	g.csetMu.Lock()
-	defer g.csetMu.Unlock()
+	g.csetMu.Lock(g.env)
+	defer g.csetMu.Unlock(g.env)
 	return g.pathNSLocked(c, n.RootCSet())
 }
 

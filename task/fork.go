@@ -86,7 +86,8 @@ func (t *Task) copyProcess(args kernelCloneArgs) (*Task, error) {
 	}
 
 	// dup_task_struct.
-	p := &Task{k: t.k, comm: t.comm, exitSignal: args.exitSignal}
+	p := t.k.allocTaskStruct()
+	p.k, p.comm, p.exitSignal = t.k, t.comm, args.exitSignal
 	if args.comm != "" {
 		p.comm = args.comm
 	}

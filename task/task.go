@@ -54,6 +54,9 @@ type Kernel struct {
 	maxThread   int          // max_threads
 	halted      bool
 
+	// taskSlab holds the unused Tasks of the current slab (under the BKL).
+	taskSlab []Task
+
 	backingMu sync.RWMutex
 	backing   map[*mntns.SuperBlock]Filesystem // pseudo filesystems by superblock (Mount)
 	keyedFS   map[string]func(key any) Filesystem
@@ -174,6 +177,24 @@ func NewKernel(p Params) (*Kernel, error) {
 	k.nrThreads.Store(1)
 	k.init = t
 	return k, nil
+}
+
+// taskSlabSize is how many task_structs a slab of task_struct_cachep holds.
+const taskSlabSize = 16
+
+// allocTaskStruct mirrors alloc_task_struct_node (kmem_cache_alloc from
+// task_struct_cachep): a zeroed Task carved from the current slab, a new
+// slab when it is used up. A slot is never reused: the garbage collector
+// frees a slab once none of its Tasks is referenced, so a Task a caller
+// still holds stays valid (and keeps its slab's 16 slots alive). One slab
+// allocation serves 16 forks. The caller is in a syscall (under the BKL).
+func (k *Kernel) allocTaskStruct() *Task {
+	if len(k.taskSlab) == 0 {
+		k.taskSlab = make([]Task, taskSlabSize)
+	}
+	p := &k.taskSlab[0]
+	k.taskSlab = k.taskSlab[1:]
+	return p
 }
 
 // Init returns init_task's user-space successor, pid 1.

@@ -75,11 +75,13 @@
 // call the Globals or Cgroup methods that take cgroup_mutex; CSS and CSSSet
 // accessors are safe.
 //
-// cgroup_threadgroup_rwsem is an ns.KRWLock: in a Kernel (a serialised Env)
-// every holder is inside a syscall under the big kernel lock, which stands
-// in for it, so it is not taken; a standalone Env (this package's tests)
-// takes it. cgroup_mutex and css_set_lock are taken in both, inside the big
-// kernel lock, because readers outside any syscall use them. A css_set's
+// cgroup_threadgroup_rwsem (an ns.KRWLock) and css_set_lock (an ns.KLock):
+// in a Kernel (a serialised Env) every holder is inside a syscall or holds
+// Kernel.Lock, so the big kernel lock stands in for them and they are not
+// taken; a standalone Env (this package's tests) takes them. The readers
+// that take css_set_lock (NrTasks, Dead, NrCSSSets, Check) therefore follow
+// the Kernel's reader contract. cgroup_mutex is taken in both, inside the
+// big kernel lock. A css_set's
 // refcount_t is a plain word under a serialised Env's refcount domain, read
 // by code in a syscall, a holder of Kernel.Lock, or at a moment when no
 // syscall is in flight.

@@ -42,6 +42,19 @@ func waitUntil(t *testing.T, k *Kernel, cond func() bool) {
 	}
 }
 
+// sleepInWait starts p's wait4 for c on another goroutine and returns once
+// p sleeps in it; the channel receives the call's error.
+func sleepInWait(t *testing.T, p, c *Task) <-chan error {
+	t.Helper()
+	waited := make(chan error, 1)
+	go func() {
+		_, _, err := p.Wait(c.PID(), 0)
+		waited <- err
+	}()
+	waitUntil(t, p.k, func() bool { return p.inSyscall })
+	return waited
+}
+
 // A wait4 that sleeps releases the big kernel lock, so other tasks' calls
 // run; a second call into the sleeping task waits until that call returns
 // (one thread runs one call at a time), and then runs.
@@ -53,12 +66,7 @@ func TestBKLSleepingWait(t *testing.T) {
 	c, err := p.Fork()
 	require.NoError(t, err)
 
-	waited := make(chan error, 1)
-	go func() {
-		_, _, err := p.Wait(c.PID(), 0)
-		waited <- err
-	}()
-	waitUntil(t, k, func() bool { return p.inSyscall }) // p sleeps in wait4
+	waited := sleepInWait(t, p, c)
 
 	renamed := make(chan error, 1)
 	go func() { renamed <- p.Sethostname("second") }()
@@ -95,12 +103,7 @@ func TestBKLKillSleepingTask(t *testing.T) {
 	require.NoError(t, err)
 	c, err := p.Fork()
 	require.NoError(t, err)
-	waited := make(chan error, 1)
-	go func() {
-		_, _, err := p.Wait(c.PID(), 0)
-		waited <- err
-	}()
-	waitUntil(t, k, func() bool { return p.inSyscall })
+	waited := sleepInWait(t, p, c)
 
 	k.Lock()
 	p.kill(uapi.SIGKILL) // the killer holds the BKL, as a syscall would

@@ -117,3 +117,28 @@ func TestBKLKillSleepingTask(t *testing.T) {
 	k.Unlock()
 	assert.NotEqual(t, Running, c.State())
 }
+
+// PowerOff with calls asleep in wait4: another task's is killed (EINTR) and
+// init's returns once its children are gone; nothing leaks.
+func TestBKLPowerOffWithSleepers(t *testing.T) {
+	t.Parallel()
+	k, err := NewKernel(Params{Release: "4.19.13", MaxThreads: 1000, PidMax: 32768})
+	require.NoError(t, err)
+	init := k.Init()
+	p, err := init.Fork()
+	require.NoError(t, err)
+	c, err := p.Fork()
+	require.NoError(t, err)
+	pWaited := sleepInWait(t, p, c)
+	initWaited := make(chan error, 1)
+	go func() {
+		_, _, err := init.Wait(-1, 0)
+		initWaited <- err
+	}()
+	waitUntil(t, k, func() bool { return init.inSyscall })
+	k.PowerOff()
+	assert.ErrorIs(t, <-pWaited, uapi.EINTR)
+	<-initWaited // reaped p, or found no child left
+	require.NoError(t, k.Refs().Leaks())
+	assert.ErrorIs(t, init.Sethostname("x"), uapi.ESRCH)
+}

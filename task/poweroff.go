@@ -6,8 +6,10 @@ import "github.com/kernsim/kernsim/uapi"
 // half does: every task but init is killed (do_exit with SIGKILL's status) and
 // reaped, then init itself leaves its namespaces, files and credentials. What
 // remains afterwards is only static boot objects, so the leak registry of a
-// Kernel whose every reference was dropped correctly is empty. No syscall may
-// be in flight; after PowerOff every syscall fails with ESRCH.
+// Kernel whose every reference was dropped correctly is empty. A call asleep
+// in wait4 is killed (it returns EINTR) and PowerOff waits for it to return;
+// init's own sleeping wait4 returns once its children are gone. After
+// PowerOff every syscall fails with ESRCH.
 func (k *Kernel) PowerOff() {
 	k.Env.BKL.Lock()
 	defer k.Env.BKL.Unlock()
@@ -21,9 +23,17 @@ func (k *Kernel) PowerOff() {
 		if t == k.init {
 			continue
 		}
+		for t.inSyscall { // asleep: killed, it exits when it wakes
+			t.kill(uapi.SIGKILL)
+			k.waitIdle()
+		}
 		if t.State() == Running {
 			t.doExit(int(uapi.SIGKILL))
 		}
+	}
+	for k.init.inSyscall { // init's wait4 returns now that its children died
+		k.childExit.Broadcast()
+		k.waitIdle()
 	}
 	// Reap every zombie, as init (or the dead parents' reaper) would.
 	for _, t := range k.TasksLocked() {
@@ -56,4 +66,11 @@ func (k *Kernel) PowerOff() {
 	k.tasklist.Lock(&k.Env)
 	k.halted = true
 	k.tasklist.Unlock(&k.Env)
+}
+
+// waitIdle sleeps until some task's call leaves (its caller holds the BKL).
+func (k *Kernel) waitIdle() {
+	k.idleWaiters++
+	k.sysIdle.Wait()
+	k.idleWaiters--
 }

@@ -440,9 +440,7 @@ func (t *Task) enter(op string) error {
 	k := t.k
 	k.Env.BKL.Lock()
 	for t.inSyscall {
-		k.idleWaiters++
-		k.sysIdle.Wait()
-		k.idleWaiters--
+		k.waitIdle()
 	}
 	if State(t.state.Load()) != Running {
 		k.Env.BKL.Unlock()

@@ -21,7 +21,8 @@
 // (Wait) sleeps on Kernel.childExit, a Cond whose L is the BKL, so a
 // sleeping Wait releases the lock and other tasks' calls run; exit_notify
 // broadcasts it, and a dying pid-namespace init waits there for its victims.
-// PowerOff holds the BKL throughout.
+// PowerOff holds the BKL throughout, except while it waits on sysIdle for a
+// killed sleeper's call (or init's wait4) to return.
 //
 // kill of a task that is in a syscall (asleep, since the killer holds the
 // BKL) sets its pending fatal signal and broadcasts childExit; the victim

@@ -16,6 +16,14 @@
 // (page_counter_try_charge), Cancel (page_counter_cancel), Uncharge
 // (page_counter_uncharge), SetMax, SetMin, SetLow, SetHigh.
 //
+// Effective protection is computed top-down by the reclaim walk:
+// Protected419 is 4.19's mem_cgroup_protected (the share of the parent's
+// emin/elow by protected usage, MEMCG_PROT_MIN/LOW/NONE), and
+// CalculateProtection is mainline's page_counter_calculate_protection with
+// effective_protection (overcommit scaling by usage, and with
+// memory_recursiveprot the unclaimed parental protection shared by
+// unprotected usage).
+//
 // Memparse and PageCounterMemparse mirror lib/cmdline.c's memparse and
 // page_counter_memparse: simple_strtoull with base 0 (hex after 0x, octal
 // after a leading 0), one optional K/M/G/T/P/E suffix, wrapping modulo 2^64

@@ -33,3 +33,36 @@ func BenchmarkPageCounterMemparse(b *testing.B) {
 		}
 	}
 }
+
+// A reclaim scan batch: isolate SWAP_CLUSTER_MAX (32) pages from the
+// inactive tail and put them back.
+func BenchmarkIsolatePutback32(b *testing.B) {
+	m, v := NewMemMap(1024), NewLruvec()
+	for range 1024 {
+		pfn, _ := m.AllocPage()
+		m.LruCacheAdd(v, pfn)
+	}
+	iso := NewPageList()
+	b.ReportAllocs()
+	for b.Loop() {
+		m.IsolateLRUPages(v, 32, LRU_INACTIVE_FILE, &iso)
+		m.PutbackLRUPages(v, &iso)
+	}
+}
+
+// A page-cache page touched twice (marked, then activated) and put back on
+// the inactive list.
+func BenchmarkMarkPageAccessedActivate(b *testing.B) {
+	m, v := NewMemMap(1), NewLruvec()
+	pfn, _ := m.AllocPage()
+	m.LruCacheAdd(v, pfn)
+	p := m.Page(pfn)
+	b.ReportAllocs()
+	for b.Loop() {
+		m.MarkPageAccessed(v, pfn)
+		m.MarkPageAccessed(v, pfn)
+		m.DelPageFromLRUList(v, pfn, LRU_ACTIVE_FILE)
+		p.ClearFlags(PG_active)
+		m.AddPageToLRUList(v, pfn, LRU_INACTIVE_FILE)
+	}
+}

@@ -16,6 +16,18 @@
 // (page_counter_try_charge), Cancel (page_counter_cancel), Uncharge
 // (page_counter_uncharge), SetMax, SetMin, SetLow, SetHigh.
 //
+// Page frames and LRU lists (mm/swap.c, mm/vmscan.c, include/linux/
+// mm_inline.h): MemMap is mem_map, every frame of the machine in one
+// PFN-indexed array of 24-byte Pages (flags, _refcount, _mapcount, the
+// charged memcg's id, lru links as PFNs), with the order-0 free list
+// threaded through the links, so nothing allocates per page. Lruvec holds a
+// memcg's five lists (enum lru_list) and reclaim statistics; LruCacheAdd
+// (placement by page_lru; a fault's new anon page active in 4.19, inactive
+// in mainline, unevictable when VM_LOCKED), ActivatePage,
+// MarkPageAccessed (two touches promote a cache page), IsolateLRUPages from
+// the tail, PutbackLRUPages and InactiveListIsLow (the int_sqrt ratio) are
+// the kernel's. Per-cpu pagevecs are drained at once: there are no CPUs.
+//
 // Effective protection is computed top-down by the reclaim walk:
 // Protected419 is 4.19's mem_cgroup_protected (the share of the parent's
 // emin/elow by protected usage, MEMCG_PROT_MIN/LOW/NONE), and

@@ -26,7 +26,8 @@
 //     NewCtx(env, euid) or Init; a Ctx whose cursor is unbound panics at its first
 //     Enter.
 //   - KLock and KRWLock are the kernel's own locks as the simulator keeps them
-//     (ucounts_lock, pidmap_lock, tasklist_lock, cgroup_threadgroup_rwsem): not taken
+//     (ucounts_lock, pidmap_lock, tasklist_lock, css_set_lock,
+//     cgroup_threadgroup_rwsem): not taken
 //     under a serialised Env, where BKL already excludes every other holder; taken
 //     for a standalone Env (a package's tests driving the code from many goroutines).
 //   - KmemCache mirrors a kmem_cache: a bounded (KmemCacheSize) LIFO free list that

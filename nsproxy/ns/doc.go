@@ -27,9 +27,9 @@
 //     Enter.
 //   - KLock and KRWLock are the kernel's own locks as the simulator keeps them
 //     (ucounts_lock, pidmap_lock, tasklist_lock, css_set_lock,
-//     cgroup_threadgroup_rwsem): not taken
-//     under a serialised Env, where BKL already excludes every other holder; taken
-//     for a standalone Env (a package's tests driving the code from many goroutines).
+//     cgroup_threadgroup_rwsem): not taken under a serialised Env, where BKL
+//     already excludes every other holder; taken for a standalone Env (a
+//     package's tests driving the code from many goroutines).
 //   - KmemCache mirrors a kmem_cache: a bounded (KmemCacheSize) LIFO free list that
 //     the nsproxy and uts caches (Env.Caches) use, guarded by BKL in a serialised Env
 //     and by its KLock otherwise.

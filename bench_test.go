@@ -166,3 +166,64 @@ func BenchmarkUname(b *testing.B) {
 	})
 	b.Run("kernel", func(b *testing.B) { realB(b, "uname") })
 }
+
+// Calls into one Kernel run one at a time under its big kernel lock, while
+// separate Kernels share nothing: with GOMAXPROCS goroutines, one Kernel per
+// goroutine scales with the cores and one shared Kernel does not (on two
+// cores the garbage collector's share of the Task allocations hides part of
+// the gain unless GOGC is raised; see docs/architecture.md).
+func BenchmarkParallelCloneExitWait(b *testing.B) {
+	b.Run("kernel-per-goroutine", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			k, err := kernsim.Boot(kernsim.Config{})
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			defer k.PowerOff()
+			init := k.Init()
+			for pb.Next() {
+				c, err := init.Clone(task.CloneArgs{Flags: sigchld})
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				if err := c.Exit(0); err != nil {
+					b.Error(err)
+					return
+				}
+				if _, _, err := init.Wait(c.PID(), 0); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+	b.Run("one-kernel", func(b *testing.B) {
+		b.ReportAllocs()
+		k := bootB(b)
+		b.RunParallel(func(pb *testing.PB) {
+			p, err := k.Init().Fork() // each goroutine forks from its own task
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			for pb.Next() {
+				c, err := p.Clone(task.CloneArgs{Flags: sigchld})
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				if err := c.Exit(0); err != nil {
+					b.Error(err)
+					return
+				}
+				if _, _, err := p.Wait(c.PID(), 0); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+}

@@ -322,7 +322,7 @@ type Task struct {
 	exitSignal uapi.Signal
 
 	// Process tree, under tasklist_lock.
-	state       atomic.Uint32 // State: written under tasklist_lock, read lock-free
+	state       atomic.Uint32 // State: written under the BKL (tasklist_lock), read lock-free
 	pendingKill atomic.Int32  // a fatal signal to act on when the current call returns (leave) or wakes
 	exiting     atomic.Bool   // PF_EXITING: set by do_exit (exit_signals) before anything else
 	exitCode    int

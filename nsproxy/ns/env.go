@@ -43,8 +43,9 @@ type Env struct {
 // KmemCaches holds one Kernel's object caches: a freed object goes back to its
 // cache and the next allocation of that type reuses it, as with the kernel's
 // slab caches (nsproxy_cachep; uts namespaces come from kmalloc-512 in 4.19,
-// uts_ns_cache later). They keep the hot paths from allocating; a cache may
-// drop idle objects at any time, as a shrinking slab does.
+// uts_ns_cache later). They keep the hot paths from allocating; beyond
+// KmemCacheSize idle objects a freed one is left to the garbage collector,
+// as a slab cache gives idle slabs back.
 type KmemCaches struct {
 	NSProxy KmemCache
 	UTS     KmemCache

@@ -167,6 +167,20 @@ func BenchmarkUname(b *testing.B) {
 	b.Run("kernel", func(b *testing.B) { realB(b, "uname") })
 }
 
+// forkExitWait is one clone without namespace flags by parent, the child's
+// exit and parent's wait.
+func forkExitWait(parent *task.Task) error {
+	c, err := parent.Clone(task.CloneArgs{Flags: sigchld})
+	if err != nil {
+		return err
+	}
+	if err := c.Exit(0); err != nil {
+		return err
+	}
+	_, _, err = parent.Wait(c.PID(), 0)
+	return err
+}
+
 // Calls into one Kernel run one at a time under its big kernel lock, while
 // separate Kernels share nothing: with GOMAXPROCS goroutines, one Kernel per
 // goroutine scales with the cores and one shared Kernel does not (on two
@@ -184,16 +198,7 @@ func BenchmarkParallelCloneExitWait(b *testing.B) {
 			defer k.PowerOff()
 			init := k.Init()
 			for pb.Next() {
-				c, err := init.Clone(task.CloneArgs{Flags: sigchld})
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				if err := c.Exit(0); err != nil {
-					b.Error(err)
-					return
-				}
-				if _, _, err := init.Wait(c.PID(), 0); err != nil {
+				if err := forkExitWait(init); err != nil {
 					b.Error(err)
 					return
 				}
@@ -210,16 +215,7 @@ func BenchmarkParallelCloneExitWait(b *testing.B) {
 				return
 			}
 			for pb.Next() {
-				c, err := p.Clone(task.CloneArgs{Flags: sigchld})
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				if err := c.Exit(0); err != nil {
-					b.Error(err)
-					return
-				}
-				if _, _, err := p.Wait(c.PID(), 0); err != nil {
+				if err := forkExitWait(p); err != nil {
 					b.Error(err)
 					return
 				}

@@ -158,6 +158,20 @@ func (c *PageCounter) warnOnce(site, msg string) {
 	c.d.Warn(c.name, msg)
 }
 
+// charged is what charge and try_charge do at level l once its new usage nv
+// stands: propagate the protected usage (4.19 with the starting counter c,
+// mainline with l itself) and raise l's watermark.
+func (l *PageCounter) charged(c *PageCounter, nv int64, ml bool) {
+	if ml {
+		l.propagateProtectedUsage(uint64(nv))
+	} else {
+		c.propagateProtectedUsage(uint64(nv))
+	}
+	if nv > l.watermark {
+		l.watermark = nv
+	}
+}
+
 // Charge mirrors page_counter_charge (mm/page_counter.c): add n pages at
 // every level up to the root, whatever the limits (forced charges), raising
 // each level's watermark. 4.19 propagates protected usage with the starting
@@ -167,14 +181,7 @@ func (c *PageCounter) Charge(n uint64) {
 	for l := c; l != nil; l = l.parent {
 		nv := l.usage + int64(n)
 		l.usage = nv
-		if ml {
-			l.propagateProtectedUsage(uint64(nv))
-		} else {
-			c.propagateProtectedUsage(uint64(nv))
-		}
-		if nv > l.watermark {
-			l.watermark = nv
-		}
+		l.charged(c, nv, ml)
 	}
 }
 
@@ -199,14 +206,7 @@ func (c *PageCounter) TryCharge(n uint64) (fail *PageCounter, ok bool) {
 			fail = l
 			break
 		}
-		if ml {
-			l.propagateProtectedUsage(uint64(nv))
-		} else {
-			c.propagateProtectedUsage(uint64(nv))
-		}
-		if nv > l.watermark {
-			l.watermark = nv
-		}
+		l.charged(c, nv, ml)
 	}
 	if fail == nil {
 		return nil, true

@@ -90,9 +90,15 @@ func (c *PageCounter) ResetWatermark() { c.watermark = c.usage }
 // and add the difference to the parent's children_*_usage. usage is the
 // kernel's unsigned long.
 func (c *PageCounter) propagateProtectedUsage(usage uint64) {
-	if c.parent == nil {
+	// The kernel's tests, hoisted: no parent, or no protection and no
+	// contribution left from one, is nothing to do (the common case).
+	if c.parent == nil || c.min|c.low|uint64(c.minUsage|c.lowUsage) == 0 {
 		return
 	}
+	c.propagateProtected(usage)
+}
+
+func (c *PageCounter) propagateProtected(usage uint64) {
 	ml := c.mainline()
 	contribution := func(setting uint64) int64 {
 		if ml {
@@ -163,10 +169,9 @@ func (c *PageCounter) warnOnce(site, msg string) {
 // mainline with l itself) and raise l's watermark.
 func (l *PageCounter) charged(c *PageCounter, nv int64, ml bool) {
 	if ml {
-		l.propagateProtectedUsage(uint64(nv))
-	} else {
-		c.propagateProtectedUsage(uint64(nv))
+		c = l
 	}
+	c.propagateProtectedUsage(uint64(nv))
 	if nv > l.watermark {
 		l.watermark = nv
 	}

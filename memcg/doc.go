@@ -27,6 +27,9 @@
 // MarkPageAccessed (two touches promote a cache page), IsolateLRUPages from
 // the tail, PutbackLRUPages and InactiveListIsLow (the int_sqrt ratio) are
 // the kernel's. Per-cpu pagevecs are drained at once: there are no CPUs.
+// GetScanCount is 4.19's get_scan_count for memcg reclaim: the scan balance
+// (SCAN_FILE, SCAN_EQUAL, SCAN_FRACT by swappiness and the aged rotation
+// ratios) and the pages to scan per list at a priority.
 //
 // Effective protection is computed top-down by the reclaim walk:
 // Protected419 is 4.19's mem_cgroup_protected (the share of the parent's

@@ -1209,6 +1209,25 @@ static void print_result(const char *s) {
 
 // relay sends cmd to task ti and prints its reply as the step's result: the
 // whole of a step that only forwards to one task. Returns -1 on a fatal error.
+// forwards are the steps that hand the arguments after the task label, as
+// they are, to that task under the task's own command name.
+static const struct {
+	const char *op, *cmd;
+	int argc; // with the op and the task label
+} forwards[] = {
+	{"sethostname", "sethostname", 3}, {"sethostname_len", "sethostname_len", 3},
+	{"setdomainname", "setdomainname", 3}, {"drop_privs", "drop_privs", 3},
+	{"close", "close", 3}, {"gethostname", "gethostname", 2},
+	{"getdomainname", "getdomainname", 2}, {"uname", "uname", 2},
+	{"getpid", "getpid", 2}, {"gettid", "gettid", 2}, {"getppid", "getppid", 2},
+	{"open_path", "open", 4},         // open_path <task> <fd> <path>
+	{"ns_ioctl", "nsioctl", 5},       // ns_ioctl <task> <fd> <request 1-4> <newfd>
+	{"mount", "mountp", 7},           // mount <task> <source> <target> <fstype> <flags> <data>
+	{"umount", "umountp", 4},         // umount <task> <target> <flags>
+	{"mounts_under", "mountsunder", 3}, // mounts_under <task> <prefix>
+	{"write_path", "writefile", 4},   // write_path <task> <path> <text>: as write_proc, any path
+};
+
 static int relay(struct controller *c, int ti, const char *cmd, char *reply, size_t n) {
 	if (exchange(c, ti, cmd, reply, n) != 0)
 		return -1;
@@ -1313,23 +1332,15 @@ static int run_step(struct controller *c, char **argv, int argc) {
 		snprintf(cmd, sizeof cmd, "unshare 0x%lx", flags);
 		return relay(c, ti, cmd, reply, sizeof reply);
 	}
-	if (strcmp(op, "sethostname") == 0 || strcmp(op, "sethostname_len") == 0 ||
-	    strcmp(op, "setdomainname") == 0 || strcmp(op, "drop_privs") == 0 ||
-	    strcmp(op, "close") == 0) {
-		ARGS(3);
+	for (size_t i = 0; i < sizeof forwards / sizeof forwards[0]; i++) {
+		if (strcmp(op, forwards[i].op) != 0)
+			continue;
+		ARGS(forwards[i].argc);
 		TASK(ti, argv[1]);
-		snprintf(cmd, sizeof cmd, "%s %s", op, argv[2]);
+		size_t len = (size_t)snprintf(cmd, sizeof cmd, "%s", forwards[i].cmd);
+		for (int a = 2; a < argc && len < sizeof cmd; a++)
+			len += (size_t)snprintf(cmd + len, sizeof cmd - len, " %s", argv[a]);
 		return relay(c, ti, cmd, reply, sizeof reply);
-	}
-	if (strcmp(op, "gethostname") == 0 || strcmp(op, "getdomainname") == 0 ||
-	    strcmp(op, "uname") == 0 || strcmp(op, "getpid") == 0 ||
-	    strcmp(op, "gettid") == 0 || strcmp(op, "getppid") == 0) {
-		ARGS(2);
-		TASK(ti, argv[1]);
-		if (exchange(c, ti, op, reply, sizeof reply) != 0)
-			return -1;
-		print_result(reply);
-		return 0;
 	}
 	if (strcmp(op, "open") == 0) {
 		ARGS(5);
@@ -1338,12 +1349,6 @@ static int run_step(struct controller *c, char **argv, int argc) {
 		NS(argv[4]);
 		snprintf(cmd, sizeof cmd, "open %s /proc/%d/ns/%s", argv[2],
 		         (int)c->tasks[target].pid, argv[4]);
-		return relay(c, ti, cmd, reply, sizeof reply);
-	}
-	if (strcmp(op, "open_path") == 0) {
-		ARGS(4);
-		TASK(ti, argv[1]);
-		snprintf(cmd, sizeof cmd, "open %s %s", argv[2], argv[3]);
 		return relay(c, ti, cmd, reply, sizeof reply);
 	}
 	if (strcmp(op, "setns") == 0 || strcmp(op, "setns_badfd") == 0) {
@@ -1393,13 +1398,6 @@ static int run_step(struct controller *c, char **argv, int argc) {
 		         op[0] == 'm' ? "mkdirp" : op[0] == 'r' && op[1] == 'm' ? "rmdirp" : "readfile", argv[2]);
 		return relay(c, ti, cmd, reply, sizeof reply);
 	}
-	if (strcmp(op, "ns_ioctl") == 0) {
-		// ns_ioctl <task> <fd> <request 1-4> <newfd>
-		ARGS(5);
-		TASK(ti, argv[1]);
-		snprintf(cmd, sizeof cmd, "nsioctl %s %s %s", argv[2], argv[3], argv[4]);
-		return relay(c, ti, cmd, reply, sizeof reply);
-	}
 	if (strcmp(op, "pidfd_open") == 0) {
 		// pidfd_open <task> <fd> <target>: the target's number in the
 		// machine's pid namespace, so <task> must live there too.
@@ -1407,34 +1405,6 @@ static int run_step(struct controller *c, char **argv, int argc) {
 		TASK(ti, argv[1]);
 		ANY_TASK(target, argv[3]);
 		snprintf(cmd, sizeof cmd, "pidfdopen %s %d", argv[2], (int)c->tasks[target].pid);
-		return relay(c, ti, cmd, reply, sizeof reply);
-	}
-	if (strcmp(op, "mount") == 0) {
-		// mount <task> <source> <target> <fstype> <flags> <data>
-		ARGS(7);
-		TASK(ti, argv[1]);
-		snprintf(cmd, sizeof cmd, "mountp %s %s %s %s %s", argv[2], argv[3], argv[4], argv[5], argv[6]);
-		return relay(c, ti, cmd, reply, sizeof reply);
-	}
-	if (strcmp(op, "umount") == 0) {
-		// umount <task> <target> <flags>
-		ARGS(4);
-		TASK(ti, argv[1]);
-		snprintf(cmd, sizeof cmd, "umountp %s %s", argv[2], argv[3]);
-		return relay(c, ti, cmd, reply, sizeof reply);
-	}
-	if (strcmp(op, "mounts_under") == 0) {
-		// mounts_under <task> <prefix>
-		ARGS(3);
-		TASK(ti, argv[1]);
-		snprintf(cmd, sizeof cmd, "mountsunder %s", argv[2]);
-		return relay(c, ti, cmd, reply, sizeof reply);
-	}
-	if (strcmp(op, "write_path") == 0) {
-		// write_path <task> <path> <text>: as write_proc, any path.
-		ARGS(4);
-		TASK(ti, argv[1]);
-		snprintf(cmd, sizeof cmd, "writefile %s %s", argv[2], argv[3]);
 		return relay(c, ti, cmd, reply, sizeof reply);
 	}
 	if (strcmp(op, "write_pid") == 0) {

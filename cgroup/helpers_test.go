@@ -314,18 +314,7 @@ func (f *fix) requireClean(t testing.TB) {
 			require.NoError(t, f.g.AttachTask(f.ctx, r.Cgroup(), f.init))
 		}
 	}
-	for _, r := range f.g.Roots() {
-		var rm func(c *cgroup.Cgroup)
-		rm = func(c *cgroup.Cgroup) {
-			for _, k := range c.Children() {
-				rm(k)
-			}
-			if c.Parent() != nil {
-				require.NoError(t, f.g.Rmdir(f.ctx, c))
-			}
-		}
-		rm(r.Cgroup())
-	}
+	rmdirAll(t, f.g, f.ctx)
 	require.NoError(t, f.g.Check())
 	if !f.init.exited {
 		f.exit(f.ctx, f.init)
@@ -350,4 +339,22 @@ func itoa(i int) string { return strconv.Itoa(i) }
 
 func newEnv() *ns.Env {
 	return &ns.Env{Refs: refcount.NewDomain(refcount.Linux419), Trace: trace.New(), Flavour: refcount.Linux419}
+}
+
+// rmdirAll removes every cgroup of every hierarchy below its root, deepest
+// first.
+func rmdirAll(t testing.TB, g *cgroup.Globals, ctx *ns.Ctx) {
+	t.Helper()
+	var rm func(c *cgroup.Cgroup)
+	rm = func(c *cgroup.Cgroup) {
+		for _, k := range c.Children() {
+			rm(k)
+		}
+		if c.Parent() != nil {
+			require.NoError(t, g.Rmdir(ctx, c))
+		}
+	}
+	for _, r := range g.Roots() {
+		rm(r.Cgroup())
+	}
 }

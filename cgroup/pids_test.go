@@ -252,18 +252,7 @@ func (pf *pfix) requireClean(t testing.TB) {
 		require.NoError(t, pf.g.AttachTask(pf.ctx, r.Cgroup(), pf.init))
 	}
 	pf.requireCharges(t)
-	for _, r := range pf.g.Roots() {
-		var rm func(c *cgroup.Cgroup)
-		rm = func(c *cgroup.Cgroup) {
-			for _, k := range c.Children() {
-				rm(k)
-			}
-			if c.Parent() != nil {
-				require.NoError(t, pf.g.Rmdir(pf.ctx, c))
-			}
-		}
-		rm(r.Cgroup())
-	}
+	rmdirAll(t, pf.g, pf.ctx)
 	require.NoError(t, pf.g.Check())
 	pf.reap(pf.ctx, pf.init)
 	require.NoError(t, pf.env.Refs.Leaks())

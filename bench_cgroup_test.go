@@ -47,18 +47,7 @@ func BenchmarkCgroupForkExit(b *testing.B) {
 	if _, err := init.WriteFile(path+"/cgroup.procs", fmt.Sprint(t.PID())); err != nil {
 		b.Fatal(err)
 	}
-	for b.Loop() {
-		c, err := t.Clone(task.CloneArgs{Flags: sigchld})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := c.Exit(0); err != nil {
-			b.Fatal(err)
-		}
-		if _, _, err := t.Wait(c.PID(), 0); err != nil {
-			b.Fatal(err)
-		}
-	}
+	loopCloneExitWait(b, t, sigchld)
 	b.StopTimer()
 	cleanupPids(b, k, path, t)
 }

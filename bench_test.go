@@ -51,19 +51,30 @@ func realB(b *testing.B, op string) {
 // cloneExitWait is one fork without namespace flags, the child's exit, and the
 // parent's wait.
 func cloneExitWait(b *testing.B, k *kernsim.Kernel, flags uapi.CloneFlags) {
-	init := k.Init()
+	loopCloneExitWait(b, k.Init(), flags)
+}
+
+// loopCloneExitWait runs cloneExitWaitOnce by parent for every iteration.
+func loopCloneExitWait(b *testing.B, parent *task.Task, flags uapi.CloneFlags) {
 	for b.Loop() {
-		c, err := init.Clone(task.CloneArgs{Flags: flags})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := c.Exit(0); err != nil {
-			b.Fatal(err)
-		}
-		if _, _, err := init.Wait(c.PID(), 0); err != nil {
+		if err := cloneExitWaitOnce(parent, flags); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// cloneExitWaitOnce is one clone with flags by parent, the child's exit and
+// the parent's wait.
+func cloneExitWaitOnce(parent *task.Task, flags uapi.CloneFlags) error {
+	c, err := parent.Clone(task.CloneArgs{Flags: flags})
+	if err != nil {
+		return err
+	}
+	if err := c.Exit(0); err != nil {
+		return err
+	}
+	_, _, err = parent.Wait(c.PID(), 0)
+	return err
 }
 
 func BenchmarkCloneExitWait(b *testing.B) {
@@ -167,20 +178,6 @@ func BenchmarkUname(b *testing.B) {
 	b.Run("kernel", func(b *testing.B) { realB(b, "uname") })
 }
 
-// forkExitWait is one clone without namespace flags by parent, the child's
-// exit and parent's wait.
-func forkExitWait(parent *task.Task) error {
-	c, err := parent.Clone(task.CloneArgs{Flags: sigchld})
-	if err != nil {
-		return err
-	}
-	if err := c.Exit(0); err != nil {
-		return err
-	}
-	_, _, err = parent.Wait(c.PID(), 0)
-	return err
-}
-
 // Calls into one Kernel run one at a time under its big kernel lock, while
 // separate Kernels share nothing: with GOMAXPROCS goroutines, one Kernel per
 // goroutine scales with the cores and one shared Kernel does not (on two
@@ -198,7 +195,7 @@ func BenchmarkParallelCloneExitWait(b *testing.B) {
 			defer k.PowerOff()
 			init := k.Init()
 			for pb.Next() {
-				if err := forkExitWait(init); err != nil {
+				if err := cloneExitWaitOnce(init, sigchld); err != nil {
 					b.Error(err)
 					return
 				}
@@ -215,7 +212,7 @@ func BenchmarkParallelCloneExitWait(b *testing.B) {
 				return
 			}
 			for pb.Next() {
-				if err := forkExitWait(p); err != nil {
+				if err := cloneExitWaitOnce(p, sigchld); err != nil {
 					b.Error(err)
 					return
 				}

@@ -66,3 +66,33 @@ func BenchmarkMarkPageAccessedActivate(b *testing.B) {
 		m.AddPageToLRUList(v, pfn, LRU_INACTIVE_FILE)
 	}
 }
+
+// Reclaim computes the effective protection of every memcg it visits, top
+// down: a parent and its child.
+func BenchmarkProtection(b *testing.B) {
+	for _, f := range flavours {
+		b.Run(f.String(), func(b *testing.B) {
+			root, p, cs := family(f, 100, 100, [][3]uint64{{50, 20, 20}, {30, 0, 10}})
+			b.ReportAllocs()
+			for b.Loop() {
+				if f == flavours[0] {
+					p.Protected419(root)
+					cs[0].Protected419(root)
+				} else {
+					p.CalculateProtection(root, true)
+					cs[0].CalculateProtection(root, true)
+				}
+			}
+		})
+	}
+}
+
+// get_scan_count runs once per lruvec per reclaim priority.
+func BenchmarkGetScanCount(b *testing.B) {
+	v := sizedLruvec(40960, 1000, 100, 200)
+	in := ScanInput{Priority: 4, MaySwap: true, Swappiness: 60, NrSwapPages: 1 << 20, Online: true}
+	b.ReportAllocs()
+	for b.Loop() {
+		v.GetScanCount(in)
+	}
+}

@@ -179,14 +179,30 @@ func (t *Task) OpenFlags(path string, flags int) (int, error) {
 	if err != nil {
 		return -1, err
 	}
-	t.allocLock.Lock()
-	files := t.files
-	t.allocLock.Unlock()
-	fd, err := files.install(f)
+	return t.fdInstall(f)
+}
+
+// allocFile mirrors alloc_empty_file with the f_op set: a struct file with
+// one reference, the opener's credentials (f_cred, referenced), tracked by
+// the leak registry until its last fput.
+func (t *Task) allocFile(path string, flags int, ops FileOps) *File {
+	f := &File{path: path, flags: flags, ops: ops, cred: t.cred.Get()}
+	f.count.Init(t.k.Env.Refs, 1)
+	t.k.Env.Refs.Track(&f.node, f)
+	return f
+}
+
+// fdInstall mirrors get_unused_fd_flags + fd_install: f at the lowest free
+// descriptor of t's table; when none is free (EMFILE) the caller's reference
+// is dropped (fput). The caller is in a syscall: the big kernel lock keeps
+// t.files stable.
+func (t *Task) fdInstall(f *File) (int, error) {
+	fd, err := t.files.install(f)
 	if err != nil {
 		f.put(&t.ctx)
+		return -1, err
 	}
-	return fd, err
+	return fd, nil
 }
 
 // openFile mirrors do_filp_open: walk the path, then open the inode it ends on.
@@ -219,10 +235,7 @@ func (t *Task) openFile(op, path string, flags int) (*File, error) {
 	if err != nil {
 		return nil, relabel(err, op)
 	}
-	f := &File{path: path, flags: flags, ops: ops, cred: t.cred.Get()}
-	f.count.Init(t.k.Env.Refs, 1)
-	t.k.Env.Refs.Track(&f.node, f)
-	return f, nil
+	return t.allocFile(path, flags, ops), nil
 }
 
 // Read mirrors read(2): at most n bytes from the file position, which advances.

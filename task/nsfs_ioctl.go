@@ -78,12 +78,8 @@ func (t *Task) openRelatedNS(n ns.Namespace, related func(ns.Namespace) (ns.Name
 	if err != nil {
 		return -1, err
 	}
-	f := &File{path: r.NS().Link(), flags: O_RDONLY, ops: t.NewNSFile(r), cred: t.cred.Get()}
-	f.count.Init(t.k.Env.Refs, 1)
-	t.k.Env.Refs.Track(&f.node, f)
-	fd, err := t.files.install(f)
+	fd, err := t.fdInstall(t.allocFile(r.NS().Link(), O_RDONLY, t.NewNSFile(r)))
 	if err != nil {
-		f.put(&t.ctx)
 		return -1, relabel(err, "ioctl")
 	}
 	return fd, nil

@@ -52,18 +52,7 @@ func (f *File) IsPidfd() bool {
 // the anonymous inode's name.
 func (t *Task) newPidfd(pid *pidns.Pid, thread bool) (int, error) {
 	pid.Get()
-	f := &File{path: "anon_inode:[pidfd]", flags: O_RDWR, ops: &pidfdFile{pid: pid, thread: thread}, cred: t.cred.Get()}
-	f.count.Init(t.k.Env.Refs, 1)
-	t.k.Env.Refs.Track(&f.node, f)
-	t.allocLock.Lock()
-	files := t.files
-	t.allocLock.Unlock()
-	fd, err := files.install(f)
-	if err != nil {
-		f.put(&t.ctx)
-		return -1, err
-	}
-	return fd, nil
+	return t.fdInstall(t.allocFile("anon_inode:[pidfd]", O_RDWR, &pidfdFile{pid: pid, thread: thread}))
 }
 
 // PidfdOpen mirrors pidfd_open(2) (kernel/pid.c, mainline 5.3): flags other

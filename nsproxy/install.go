@@ -64,8 +64,8 @@ func Install(ctx *ns.Ctx, p *NSProxy, in *Installer, target ns.Namespace) error 
 func utsnsInstall(ctx *ns.Ctx, p *NSProxy, in *Installer, n *utsns.Namespace) error {
 	ctx.Enter("utsns_install")
 	defer ctx.Exit("utsns_install")
-	if !userns.InstallCapable(in.Cred, n.UserNS()) {
-		return uapi.Err("setns", uapi.EPERM, "no CAP_SYS_ADMIN in the target's owner and the caller's user namespace", "utsns_install")
+	if err := userns.InstallPermission(in.Cred, n.UserNS(), "utsns_install"); err != nil {
+		return err
 	}
 	n.Get()
 	p.uts.Put(ctx)
@@ -184,8 +184,8 @@ func netnsInstall(ctx *ns.Ctx, p *NSProxy, in *Installer, n *netns.Namespace) er
 func pidnsInstall(ctx *ns.Ctx, p *NSProxy, in *Installer, n *pidns.Namespace) error {
 	ctx.Enter("pidns_install")
 	defer ctx.Exit("pidns_install")
-	if !userns.InstallCapable(in.Cred, n.UserNS()) {
-		return uapi.Err("setns", uapi.EPERM, "no CAP_SYS_ADMIN in the target's owner and the caller's user namespace", "pidns_install")
+	if err := userns.InstallPermission(in.Cred, n.UserNS(), "pidns_install"); err != nil {
+		return err
 	}
 	active := in.Active
 	if n.Level() < active.Level() {

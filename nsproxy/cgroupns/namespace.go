@@ -142,8 +142,8 @@ func allocCgroupNS(ctx *ns.Ctx, g *Globals) *Namespace {
 func Install(ctx *ns.Ctx, cred *userns.Cred, current, target *Namespace) (swap bool, err error) {
 	ctx.Enter("cgroupns_install")
 	defer ctx.Exit("cgroupns_install")
-	if !userns.InstallCapable(cred, target.userNS) {
-		return false, uapi.Err("setns", uapi.EPERM, "no CAP_SYS_ADMIN in the caller's user namespace and the target's owner", "cgroupns_install")
+	if err := userns.InstallPermission(cred, target.userNS, "cgroupns_install"); err != nil {
+		return false, err
 	}
 	return target != current, nil
 }

@@ -175,8 +175,8 @@ func createIPCNS(ctx *ns.Ctx, userNS *userns.Namespace, old *Namespace) (*Namesp
 func Install(ctx *ns.Ctx, cred *userns.Cred, target *Namespace) error {
 	ctx.Enter("ipcns_install")
 	defer ctx.Exit("ipcns_install")
-	if !userns.InstallCapable(cred, target.userNS) {
-		return uapi.Err("setns", uapi.EPERM, "no CAP_SYS_ADMIN in the target's owner and the caller's user namespace", "ipcns_install")
+	if err := userns.InstallPermission(cred, target.userNS, "ipcns_install"); err != nil {
+		return err
 	}
 	return nil
 }

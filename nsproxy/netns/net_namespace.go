@@ -267,8 +267,8 @@ func (g *Globals) defaultDeviceExitBatch(ctx *ns.Ctx, n *Namespace) {
 func Install(ctx *ns.Ctx, cred *userns.Cred, target *Namespace) error {
 	ctx.Enter("netns_install")
 	defer ctx.Exit("netns_install")
-	if !userns.InstallCapable(cred, target.userNS) {
-		return uapi.Err("setns", uapi.EPERM, "no CAP_SYS_ADMIN in the target's owner and the caller's user namespace", "netns_install")
+	if err := userns.InstallPermission(cred, target.userNS, "netns_install"); err != nil {
+		return err
 	}
 	return nil
 }

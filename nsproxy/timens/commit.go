@@ -97,8 +97,8 @@ func Install(ctx *ns.Ctx, cred *userns.Cred, target *Namespace, singleThreaded b
 	if !singleThreaded {
 		return uapi.Err("setns", uapi.EUSERS, "caller is not single-threaded", "timens_install")
 	}
-	if !userns.InstallCapable(cred, target.userNS) {
-		return uapi.Err("setns", uapi.EPERM, "no CAP_SYS_ADMIN in the target's owner and the caller's user namespace", "timens_install")
+	if err := userns.InstallPermission(cred, target.userNS, "timens_install"); err != nil {
+		return err
 	}
 	return nil
 }

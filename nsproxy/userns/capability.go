@@ -37,6 +37,15 @@ func InstallCapable(c *Cred, owner *Namespace) bool {
 	return NSCapable(c, owner, uapi.CAP_SYS_ADMIN) && NSCapable(c, c.userNS, uapi.CAP_SYS_ADMIN)
 }
 
+// InstallPermission is InstallCapable as the install operations report it:
+// nil, or setns's EPERM naming check, the install function that refused.
+func InstallPermission(c *Cred, owner *Namespace, check string) error {
+	if InstallCapable(c, owner) {
+		return nil
+	}
+	return uapi.Err("setns", uapi.EPERM, "no CAP_SYS_ADMIN in the target's owner and the caller's user namespace", check)
+}
+
 // Capable mirrors capable(): ns_capable in init_user_ns.
 func Capable(c *Cred, cap uapi.Cap) bool {
 	n := c.userNS

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/kernsim/kernsim/internal/klib"
 	"github.com/kernsim/kernsim/refcount"
 )
 
@@ -34,10 +35,6 @@ func realV1Memcg(t *testing.T) string {
 	t.Cleanup(func() { require.NoError(t, os.Remove(dir)) })
 	return dir
 }
-
-// strstrip is the kernel's strstrip (lib/string.c): leading and trailing
-// isspace characters go.
-func strstrip(s string) string { return strings.Trim(s, " \t\n\v\f\r") }
 
 // The same memory.limit_in_bytes writes on the machine's kernel (v1, a
 // fresh empty cgroup, so no write is refused for usage) and through
@@ -63,7 +60,7 @@ func TestDifferentialLimitInBytes(t *testing.T) {
 		got, err := os.ReadFile(file)
 		require.NoError(t, err)
 
-		pages, serr := PageCounterMemparse(strstrip(in), "-1")
+		pages, serr := PageCounterMemparse(klib.Strstrip(in), "-1")
 		if serr != nil {
 			var errno syscall.Errno
 			require.True(t, errors.As(werr, &errno), "%q: the simulator refuses (%v), the kernel wrote", in, serr)
@@ -88,7 +85,7 @@ func readInt(t *testing.T, path string) int64 {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
-	v, err := strconv.ParseInt(strstrip(string(b)), 10, 64)
+	v, err := strconv.ParseInt(klib.Strstrip(string(b)), 10, 64)
 	require.NoError(t, err)
 	return v
 }
@@ -98,9 +95,10 @@ func readInt(t *testing.T, path string) int64 {
 // buffering 40M, OOM-killed; the simulator: try_charge of 32-page batches,
 // MEMCG_CHARGE_BATCH, until refused) agree on what page_counter_try_charge
 // leaves: only the parent counts failures, the parent's usage never went
-// above its limit, and the child's watermark went above it (raised before
-// the parent refused). The amounts differ — the kernel reclaims and retries
-// in between — so the test compares these facts, not the numbers.
+// above its limit, and the child's watermark reached it (the kernel's run
+// may leave it above, by a charge raised before the parent refused: 21221376
+// in some runs, 20971520 in others, as reclaim and retries interleave). The
+// amounts differ, so the test compares these facts, not the numbers.
 func TestDifferentialTryChargeHierarchy(t *testing.T) {
 	if !noSwap() {
 		t.Skip("differential test: needs a machine without swap (the reader would be swapped out, not refused)")
@@ -148,7 +146,7 @@ func TestDifferentialTryChargeHierarchy(t *testing.T) {
 		{"the parent counted failures", real.parentFail > 0, sim.parentFail > 0},
 		{"the child counted none", real.childFail == 0, sim.childFail == 0},
 		{"the parent's peak stayed within its limit", real.parentPeak <= limit, sim.parentPeak <= limit},
-		{"the child's peak went above the parent's limit", real.childPeak > limit, sim.childPeak > limit},
+		{"the child's peak reached the parent's limit", real.childPeak >= limit, sim.childPeak >= limit},
 	} {
 		require.True(t, s.kernel, "kernel: %s", s.what)
 		require.True(t, s.simValue, "simulator: %s", s.what)

@@ -40,7 +40,7 @@
 // unprotected usage).
 //
 // Memparse and PageCounterMemparse mirror lib/cmdline.c's memparse and
-// page_counter_memparse: simple_strtoull with base 0 (hex after 0x, octal
+// page_counter_memparse: simple_strtoull (internal/klib) with base 0 (hex after 0x, octal
 // after a leading 0), one optional K/M/G/T/P/E suffix, wrapping modulo 2^64
 // as the kernel does, bytes rounded down to pages and capped at
 // PAGE_COUNTER_MAX.

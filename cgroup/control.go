@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kernsim/kernsim/internal/klib"
 	"github.com/kernsim/kernsim/nsproxy/ns"
 	"github.com/kernsim/kernsim/uapi"
 )
@@ -168,7 +169,7 @@ func (g *Globals) WriteSubtreeControl(ctx *ns.Ctx, c *Cgroup, buf []byte) (int, 
 		return 0, err
 	}
 	var enable, disable uint16
-	for _, tok := range bytes.Split(strstrip(s), []byte{' '}) {
+	for _, tok := range bytes.Split(klib.Strstrip(s), []byte{' '}) {
 		if len(tok) == 0 {
 			continue
 		}
@@ -287,7 +288,7 @@ func (g *Globals) WriteType(ctx *ns.Ctx, c *Cgroup, buf []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if string(strstrip(s)) != "threaded" {
+	if string(klib.Strstrip(s)) != "threaded" {
 		return 0, uapi.Err("write", uapi.EINVAL, "only \"threaded\" can be written", "cgroup_type_write")
 	}
 	g.lock()
@@ -308,7 +309,7 @@ func parseMax(file string, buf []byte) (int32, error) {
 	if err != nil {
 		return 0, err
 	}
-	s = strstrip(s)
+	s = klib.Strstrip(s)
 	if string(s) == "max" {
 		return MaxLimit, nil
 	}

@@ -2,14 +2,14 @@ package cgroup
 
 import (
 	"bytes"
-	"math"
 
+	"github.com/kernsim/kernsim/internal/klib"
 	"github.com/kernsim/kernsim/uapi"
 )
 
 // Helpers that reproduce the kernel's text handling of cgroup file writes:
-// kernfs_fop_write's buffer, strstrip (lib/string.c strim) and the kstrto*
-// family (lib/kstrtox.c, 4.19).
+// kernfs_fop_write's buffer and the kstrto* family (lib/kstrtox.c, 4.19),
+// over internal/klib's strstrip and _parse_integer.
 
 // atomicWriteLen is cgroup_kf_ops.atomic_write_len (PAGE_SIZE): kernfs_fop_write
 // refuses a longer write with E2BIG before any handler runs.
@@ -28,28 +28,6 @@ func kernfsBuf(op string, p []byte) ([]byte, error) {
 	return p, nil
 }
 
-// isspace is the kernel's isspace (lib/ctype.c): \t \n \v \f \r, space, 0xA0.
-func isspace(c byte) bool {
-	switch c {
-	case '\t', '\n', '\v', '\f', '\r', ' ', 0xA0:
-		return true
-	}
-	return false
-}
-
-// strstrip mirrors strstrip/strim: drop trailing then leading white space.
-func strstrip(s []byte) []byte {
-	e := len(s)
-	for e > 0 && isspace(s[e-1]) {
-		e--
-	}
-	b := 0
-	for b < e && isspace(s[b]) {
-		b++
-	}
-	return s[b:e]
-}
-
 // kstrtoull mirrors kstrtoull(s, 0, &res): an optional '+', then
 // _parse_integer_fixup_radix (a "0x" followed by a hex digit selects base 16,
 // another leading 0 base 8, else base 10), at least one digit, an optional
@@ -63,42 +41,9 @@ func kstrtoull(s []byte) (uint64, uapi.Errno) {
 
 // kstrtoullNoSign is _kstrtoull(s, 0, &res).
 func kstrtoullNoSign(s []byte) (uint64, uapi.Errno) {
-	at := func(i int) byte {
-		if i < len(s) {
-			return s[i]
-		}
-		return 0
-	}
-	base := uint64(10)
-	if at(0) == '0' {
-		if at(1)|0x20 == 'x' && isXDigit(at(2)) {
-			base = 16
-			s = s[2:]
-		} else {
-			base = 8
-		}
-	}
-	var res uint64
-	n, overflow := 0, false
-	for ; n < len(s); n++ {
-		c := s[n]
-		var v uint64
-		switch lc := c | 0x20; {
-		case '0' <= c && c <= '9':
-			v = uint64(c - '0')
-		case 'a' <= lc && lc <= 'f':
-			v = uint64(lc-'a') + 10
-		default:
-			v = 16
-		}
-		if v >= base {
-			break
-		}
-		if res>>60 != 0 && res > (math.MaxUint64-v)/base {
-			overflow = true
-		}
-		res = res*base + v
-	}
+	base, prefix := klib.FixupRadix(s)
+	s = s[prefix:]
+	res, n, overflow := klib.ParseInteger(s, base)
 	if overflow {
 		return 0, uapi.ERANGE
 	}
@@ -113,11 +58,6 @@ func kstrtoullNoSign(s []byte) (uint64, uapi.Errno) {
 		return 0, uapi.EINVAL
 	}
 	return res, 0
-}
-
-func isXDigit(c byte) bool {
-	lc := c | 0x20
-	return '0' <= c && c <= '9' || 'a' <= lc && lc <= 'f'
 }
 
 // kstrtoll mirrors kstrtoll(s, 0, &res).

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"sync/atomic"
 
+	"github.com/kernsim/kernsim/internal/klib"
 	"github.com/kernsim/kernsim/nsproxy/ns"
 	"github.com/kernsim/kernsim/uapi"
 )
@@ -348,7 +349,7 @@ func (g *Globals) ReadPidsCurrent(c *Cgroup) (s string, err error) {
 // junk, ERANGE beyond 64 bits) are returned as they are; a value below 0
 // or at least PIDS_MAX is EINVAL.
 func ParsePidsMax(buf []byte) (int64, error) {
-	s := strstrip(buf)
+	s := klib.Strstrip(buf)
 	if string(s) == pidsMaxStr {
 		return PIDS_MAX, nil
 	}

@@ -1,6 +1,7 @@
 package cgroup
 
 import (
+	"github.com/kernsim/kernsim/internal/klib"
 	"github.com/kernsim/kernsim/nsproxy/ns"
 	"github.com/kernsim/kernsim/uapi"
 )
@@ -55,9 +56,9 @@ func (g *Globals) procsWrite(ctx *ns.Ctx, dst *Cgroup, buf []byte, threadgroup b
 	if dst.isDead() {
 		return 0, uapi.Err("write", uapi.ENODEV, dst.label()+" was removed", "cgroup_kn_lock_live")
 	}
-	pid, e := kstrtoint(strstrip(s))
+	pid, e := kstrtoint(klib.Strstrip(s))
 	if e != 0 || pid < 0 {
-		return 0, uapi.Err("write", uapi.EINVAL, "not a pid: "+string(strstrip(s)), "cgroup_procs_write_start")
+		return 0, uapi.Err("write", uapi.EINVAL, "not a pid: "+string(klib.Strstrip(s)), "cgroup_procs_write_start")
 	}
 	g.threadgroup.Lock(g.env)
 	defer g.threadgroup.Unlock(g.env)

@@ -3,6 +3,7 @@ package sysctl
 import (
 	"math"
 
+	"github.com/kernsim/kernsim/internal/klib"
 	"github.com/kernsim/kernsim/uapi"
 )
 
@@ -59,7 +60,7 @@ func ParseIntvec(p []byte, store func(i int, v int32), vleft int, conv Conv, min
 	var err uapi.Errno
 	for i := 0; left > 0 && vleft > 0; i++ {
 		vleft--
-		k := skipSpaces(buf, pos) - pos
+		k := klib.SkipSpaces(buf, pos) - pos
 		left -= k
 		pos += k
 		if left == 0 {
@@ -98,7 +99,7 @@ func ParseIntvec(p []byte, store func(i int, v int32), vleft int, conv Conv, min
 		first = false
 	}
 	if err == 0 && left > 0 {
-		left -= skipSpaces(buf, pos) - pos
+		left -= klib.SkipSpaces(buf, pos) - pos
 	}
 	if first {
 		if err == 0 {
@@ -129,7 +130,7 @@ func ParseUlongvec(p []byte, store func(i int, v uint64), vleft int, mainline bo
 	var err uapi.Errno
 	for i := 0; left > 0 && vleft > 0; i++ {
 		vleft--
-		k := skipSpaces(buf, pos) - pos
+		k := klib.SkipSpaces(buf, pos) - pos
 		left -= k
 		pos += k
 		if left == 0 {
@@ -148,7 +149,7 @@ func ParseUlongvec(p []byte, store func(i int, v uint64), vleft int, mainline bo
 		first = false
 	}
 	if err == 0 {
-		left -= skipSpaces(buf, pos) - pos
+		left -= klib.SkipSpaces(buf, pos) - pos
 	}
 	if first {
 		if err == 0 {
@@ -178,10 +179,11 @@ func procGetLong(b []byte, size int, mainline bool) (uint64, bool, int, bool) {
 		neg = true
 		j++
 	}
-	if !isDigit(tmp[j]) {
+	if !klib.IsDigit(tmp[j]) {
 		return 0, false, 0, false
 	}
-	val, j, overflow := simpleStrtoul(tmp, j)
+	val, n, overflow := klib.SimpleStrtoull(tmp[j:])
+	j += n
 	if overflow && mainline {
 		return 0, false, 0, false
 	}
@@ -192,58 +194,4 @@ func procGetLong(b []byte, size int, mainline bool) (uint64, bool, int, bool) {
 		return 0, false, 0, false
 	}
 	return val, neg, j, true
-}
-
-// skipSpaces mirrors skip_spaces from b[i]: the index of the first byte that
-// is not isspace (lib/ctype.c), which the NUL at the end always is.
-func skipSpaces(b []byte, i int) int {
-	for {
-		switch b[i] {
-		case ' ', '\t', '\n', '\v', '\f', '\r', 0xa0:
-			i++
-		default:
-			return i
-		}
-	}
-}
-
-func isDigit(c byte) bool  { return '0' <= c && c <= '9' }
-func isXDigit(c byte) bool { return isDigit(c) || 'a' <= c|0x20 && c|0x20 <= 'f' }
-
-// simpleStrtoul mirrors simple_strtoull(s+i, &end, 0) on a NUL-terminated
-// buffer (lib/vsprintf.c: _parse_integer_fixup_radix, then _parse_integer,
-// which keeps going on overflow with the value wrapped and reports it): the
-// value, the index just past the digits used, and whether it overflowed.
-func simpleStrtoul(s []byte, i int) (uint64, int, bool) {
-	base := uint64(10)
-	if s[i] == '0' {
-		if s[i+1]|0x20 == 'x' && isXDigit(s[i+2]) {
-			base = 16
-			i += 2
-		} else {
-			base = 8
-		}
-	}
-	var res uint64
-	overflow := false
-	for {
-		c := s[i]
-		var v uint64
-		switch lc := c | 0x20; {
-		case isDigit(c):
-			v = uint64(c - '0')
-		case 'a' <= lc && lc <= 'f':
-			v = uint64(lc-'a') + 10
-		default:
-			return res, i, overflow
-		}
-		if v >= base {
-			return res, i, overflow
-		}
-		if res>>60 != 0 && res > (math.MaxUint64-v)/base {
-			overflow = true
-		}
-		res = res*base + v
-		i++
-	}
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kernsim/kernsim/internal/klib"
 	"github.com/kernsim/kernsim/uapi"
 )
 
@@ -26,10 +27,6 @@ func nlaIfname(op, s string) (string, error) {
 	return s, nil
 }
 
-// kernelIsspace mirrors isspace over lib/ctype.c's _ctype table: \t \n \v \f
-// \r, space, and 0xA0 (Latin-1 no-break space).
-func kernelIsspace(c byte) bool { return c == ' ' || (c >= '\t' && c <= '\r') || c == 0xA0 }
-
 // devValidName mirrors dev_valid_name (net/core/dev.c): not empty, shorter
 // than IFNAMSIZ, not "." or "..", and no '/', ':' or white space. name is a
 // C string: it holds no NUL.
@@ -38,7 +35,7 @@ func devValidName(name string) bool {
 		return false
 	}
 	for i := 0; i < len(name); i++ {
-		if c := name[i]; c == '/' || c == ':' || kernelIsspace(c) {
+		if c := name[i]; c == '/' || c == ':' || klib.IsSpace(c) {
 			return false
 		}
 	}
@@ -69,9 +66,7 @@ func sscanfName(str, format string) (int32, bool) {
 		return 0, false
 	}
 	s := str[p:]
-	for len(s) > 0 && kernelIsspace(s[0]) {
-		s = s[1:]
-	}
+	s = s[klib.SkipSpaces(s, 0):]
 	neg := len(s) > 0 && s[0] == '-'
 	if neg {
 		s = s[1:]

@@ -1,5 +1,7 @@
 package timens
 
+import "github.com/kernsim/kernsim/internal/klib"
+
 // scanLine mirrors sscanf(line, "%9s %lld %lu", clock, &tv_sec, &tv_nsec) as
 // the kernel's vsscanf (lib/vsprintf.c) runs it, returning the three values
 // and how many conversions succeeded (vsscanf's num). line holds no NUL.
@@ -26,15 +28,15 @@ func scanLine(s []byte) (clock []byte, sec, nsec int64, conv int) {
 	if i >= len(s) {
 		return nil, 0, 0, 0
 	}
-	i = skipSpaces(s, i)
+	i = klib.SkipSpaces(s, i)
 	start := i
-	for i < len(s) && !isspace(s[i]) && i-start < 9 {
+	for i < len(s) && !klib.IsSpace(s[i]) && i-start < 9 {
 		i++
 	}
 	clock = s[start:i]
 	conv = 1
 	// ' '
-	i = skipSpaces(s, i)
+	i = klib.SkipSpaces(s, i)
 	// %lld
 	v, i, ok := scanInt(s, i, true)
 	if !ok {
@@ -42,7 +44,7 @@ func scanLine(s []byte) (clock []byte, sec, nsec int64, conv int) {
 	}
 	sec, conv = int64(v), 2
 	// ' '
-	i = skipSpaces(s, i)
+	i = klib.SkipSpaces(s, i)
 	// %lu
 	v, _, ok = scanInt(s, i, false)
 	if !ok {
@@ -61,51 +63,22 @@ func scanInt(s []byte, i int, signed bool) (uint64, int, bool) {
 	if i >= len(s) {
 		return 0, i, false
 	}
-	i = skipSpaces(s, i)
-	neg := signed && cAt(s, i) == '-'
-	digit := cAt(s, i)
+	i = klib.SkipSpaces(s, i)
+	neg := signed && klib.At(s, i) == '-'
+	digit := klib.At(s, i)
 	if neg {
-		digit = cAt(s, i+1)
+		digit = klib.At(s, i+1)
 		i++
 	}
-	if !isDigit(digit) {
+	if !klib.IsDigit(digit) {
 		return 0, i, false
 	}
 	var v uint64
-	for ; i < len(s) && isDigit(s[i]); i++ {
+	for ; i < len(s) && klib.IsDigit(s[i]); i++ {
 		v = v*10 + uint64(s[i]-'0')
 	}
 	if neg {
 		v = -v
 	}
 	return v, i, true
-}
-
-// cAt reads s[i] as a C string would: 0 past the end.
-func cAt(s []byte, i int) byte {
-	if i < len(s) {
-		return s[i]
-	}
-	return 0
-}
-
-func isDigit(c byte) bool { return '0' <= c && c <= '9' }
-
-// isspace mirrors the kernel's isspace (include/linux/ctype.h, lib/ctype.c):
-// the _S class is \t \n \v \f \r, space, and 0xA0 (Latin-1 no-break space).
-func isspace(c byte) bool {
-	switch c {
-	case '\t', '\n', '\v', '\f', '\r', ' ', 0xA0:
-		return true
-	}
-	return false
-}
-
-// skipSpaces mirrors skip_spaces (lib/string.c): the index of the
-// first non-space at or after i.
-func skipSpaces(s []byte, i int) int {
-	for i < len(s) && isspace(s[i]) {
-		i++
-	}
-	return i
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/kernsim/kernsim/internal/klib"
 	"github.com/kernsim/kernsim/nsproxy/ns"
 	"github.com/kernsim/kernsim/uapi"
 )
@@ -134,22 +135,22 @@ func parseIDMap(text []byte) ([]IDMapExtent, string) {
 		}
 		at := "line " + strconv.Itoa(lineNo) + ": "
 		var e IDMapExtent
-		i := skipSpaces(line, 0)
+		i := klib.SkipSpaces(line, 0)
 		e.First, i = simpleStrtoul32(line, i)
-		if !isspace(cAt(line, i)) {
+		if !klib.IsSpace(klib.At(line, i)) {
 			return nil, at + "first id is not a decimal number followed by white space"
 		}
-		i = skipSpaces(line, i)
+		i = klib.SkipSpaces(line, i)
 		e.LowerFirst, i = simpleStrtoul32(line, i)
-		if !isspace(cAt(line, i)) {
+		if !klib.IsSpace(klib.At(line, i)) {
 			return nil, at + "lower id is not a decimal number followed by white space"
 		}
-		i = skipSpaces(line, i)
+		i = klib.SkipSpaces(line, i)
 		e.Count, i = simpleStrtoul32(line, i)
-		if c := cAt(line, i); c != 0 && !isspace(c) {
+		if c := klib.At(line, i); c != 0 && !klib.IsSpace(c) {
 			return nil, at + "count is not a decimal number"
 		}
-		if i = skipSpaces(line, i); cAt(line, i) != 0 {
+		if i = klib.SkipSpaces(line, i); klib.At(line, i) != 0 {
 			return nil, at + "trailing junk after count"
 		}
 		if e.First == NoID || e.LowerFirst == NoID {
@@ -171,42 +172,15 @@ func parseIDMap(text []byte) ([]IDMapExtent, string) {
 	}
 }
 
-// cAt reads s as a C string: index len(s) and beyond is the terminating NUL.
-func cAt(s []byte, i int) byte {
-	if i < len(s) {
-		return s[i]
-	}
-	return 0
-}
-
-// isspace mirrors the kernel's isspace (include/linux/ctype.h, lib/ctype.c):
-// the _S class is \t \n \v \f \r, space, and 0xA0 (Latin-1 no-break space).
-func isspace(c byte) bool {
-	switch c {
-	case '\t', '\n', '\v', '\f', '\r', ' ', 0xA0:
-		return true
-	}
-	return false
-}
-
-// skipSpaces mirrors skip_spaces: the index of the first non-space at or after i.
-func skipSpaces(s []byte, i int) int {
-	for isspace(cAt(s, i)) {
-		i++
-	}
-	return i
-}
-
 // simpleStrtoul32 mirrors simple_strtoul(s, &end, 10) stored into a u32: it
 // consumes every decimal digit, accumulating modulo 2^64 as _parse_integer
 // does, and keeps the low 32 bits. No digits gives 0 with i unchanged.
 func simpleStrtoul32(s []byte, i int) (uint32, int) {
-	var v uint64
-	for c := cAt(s, i); c >= '0' && c <= '9'; c = cAt(s, i) {
-		v = v*10 + uint64(c-'0')
-		i++
+	if i >= len(s) {
+		return 0, i
 	}
-	return uint32(v), i
+	v, n, _ := klib.ParseInteger(s[i:], 10)
+	return uint32(v), i + n
 }
 
 // mappingsOverlap mirrors mappings_overlap: whether e's upper or lower range

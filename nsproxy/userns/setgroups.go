@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strconv"
 
+	"github.com/kernsim/kernsim/internal/klib"
 	"github.com/kernsim/kernsim/nsproxy/ns"
 	"github.com/kernsim/kernsim/uapi"
 )
@@ -62,7 +63,7 @@ func SetgroupsWrite(ctx *ns.Ctx, target *Namespace, opener *Cred, offset int64, 
 	default:
 		return 0, uapi.Err("write", uapi.EINVAL, "neither \"allow\" nor \"deny\"", "proc_setgroups_write")
 	}
-	if i := skipSpaces(text, 0); i != len(text) {
+	if i := klib.SkipSpaces(text, 0); i != len(text) {
 		return 0, uapi.Err("write", uapi.EINVAL, "trailing junk after the word", "proc_setgroups_write")
 	}
 
